@@ -1,0 +1,184 @@
+"""Everything the CLI prints or writes: diagnostics, result tables, files, metric details."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import typer
+
+from engine.diagnostics import Diagnostic, UsageError
+
+from . import formatting
+
+if TYPE_CHECKING:
+    import pyarrow
+
+    from engine.project import Project
+
+
+def usage(message: str) -> UsageError:
+    return UsageError(message)
+
+
+def print_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> None:
+    if fmt == "json":
+        typer.echo(json.dumps([d.to_dict() for d in diagnostics], indent=2))
+    elif fmt == "github":
+        for d in diagnostics:
+            typer.echo(d.github())
+    else:
+        for d in diagnostics:
+            typer.echo(d.render(), err=True)
+        errors = sum(d.severity == "error" for d in diagnostics)
+        if errors:
+            files = len({d.span.path for d in diagnostics if d.span})
+            typer.echo(f"{errors} error{'s' * (errors != 1)} in {files} "
+                       f"file{'s' * (files != 1)}", err=True)
+
+
+def emit(table: "pyarrow.Table", fmt: str, out: Path | None, project: "Project",
+         metrics: list[str], grain: str) -> None:
+    """Print or write a result; a file is written whole (temp file + rename) or not at all."""
+    if fmt == "table":
+        text = render_table(table, project, metrics, grain, width=_width(out))
+        _deliver(out, lambda f: f.write(text.encode()))
+    elif fmt == "csv":
+        import pyarrow.csv as pcsv
+
+        _deliver(out, lambda f: pcsv.write_csv(table, f))
+    elif fmt == "json":
+        rows = _nan_to_none(table.to_pylist())
+        text = json.dumps(rows, default=str, indent=2, allow_nan=False) + "\n"
+        _deliver(out, lambda f: f.write(text.encode()))
+    else:
+        import pyarrow.parquet as pq
+
+        _deliver(out, lambda f: pq.write_table(table, f))
+
+
+def _nan_to_none(rows: list[dict]) -> list[dict]:
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in rows]
+
+
+def _deliver(out: Path | None, write: Callable) -> None:
+    if out is None:
+        write(sys.stdout.buffer)
+        sys.stdout.flush()
+        return
+    target = out.expanduser().resolve()
+    if not target.parent.is_dir():
+        raise usage(f"cannot write {out}: folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    typer.echo(f"wrote {out}", err=True)
+
+
+def _width(out: Path | None) -> int:
+    if out is not None or not sys.stdout.isatty():
+        return int(os.environ.get("COLUMNS", 160))
+    return shutil.get_terminal_size((160, 40)).columns
+
+
+def render_table(table: "pyarrow.Table", project: "Project", metrics: list[str], grain: str,
+                 width: int) -> str:
+    """The result as terminal tables: values formatted per metric, each KPI against its target.
+
+    When the metrics do not fit side by side, they are split over several tables that each
+    repeat the period and dimension columns.
+    """
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(width=width, file=buffer, force_terminal=sys.stdout.isatty(),
+                      highlight=False)
+    for chunk in _chunks(table, project, metrics, width):
+        console.print(_rich_table(table, project, chunk, grain))
+    return buffer.getvalue()
+
+
+def _chunks(table: "pyarrow.Table", project: "Project", metrics: list[str],
+            width: int) -> list[list[str]]:
+    keys = [c for c in table.column_names if c not in metrics]
+    used = sum(max(len(k), 10) + 3 for k in keys)
+    chunks: list[list[str]] = [[]]
+    room = used
+    for name in metrics:
+        need = max(16, min(len(project.metrics[name].title), 24)) + 3
+        if chunks[-1] and room + need > width:
+            chunks.append([])
+            room = used
+        chunks[-1].append(name)
+        room += need
+    return chunks
+
+
+def _rich_table(table: "pyarrow.Table", project: "Project", metrics: list[str], grain: str):
+    from rich.table import Table
+
+    settings = project.settings
+    keys = [c for c in table.column_names if c not in project.metrics]
+    view = Table(show_lines=False, header_style="bold")
+    for key in keys:
+        view.add_column(key.replace("_", " ").capitalize(), no_wrap=True)
+    for name in metrics:
+        m = project.metrics[name]
+        head = m.title + (f"\n{formatting.target(m.target, m.format, settings.currency_symbol)}"
+                          if m.target else "")
+        view.add_column(head, justify="right")
+    columns = {c: table.column(c).to_pylist() for c in keys + metrics}
+    for i in range(table.num_rows):
+        cells = [formatting.period(columns[k][i], grain, settings.fiscal_year_start_month)
+                 if k == "period" else _text(columns[k][i]) for k in keys]
+        cells += [_cell(columns[name][i], project.metrics[name], settings.currency_symbol)
+                  for name in metrics]
+        view.add_row(*cells)
+    return view
+
+
+def _text(value: object) -> str:
+    return "–" if value is None else str(value)
+
+
+def _cell(value, metric, currency: str) -> str:
+    text = formatting.value(value, metric.format, currency)
+    hit = formatting.on_target(value, metric.target) if metric.target else None
+    if hit is None:
+        return text
+    return f"[green]{text} ✓[/green]" if hit else f"[red]{text} ✗[/red]"
+
+
+def print_list(project: "Project") -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    view = Table(header_style="bold")
+    for col in ("Metric", "Label", "Kind", "Source", "Grain", "Format", "Owner"):
+        view.add_column(col)
+    for name, resolved in sorted(project.catalog.metrics.items()):
+        m = resolved.model
+        kind = "ratio" if m.denominator is not None else "simple"
+        sources = ", ".join(sorted(project.catalog.metric_sources(name)))
+        view.add_row(name, m.label or "", kind, sources, m.grain.value, m.format.value,
+                     m.owner or "")
+    Console(width=_width(None), highlight=False).print(view)
+
+
+def print_metric(project: "Project", name: str, dialect: str | None) -> None:
+    from .lineage import describe
+
+    typer.echo(describe(project, name, dialect))

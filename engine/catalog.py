@@ -1,0 +1,270 @@
+"""Definitions resolved: every SQL fragment parsed once, qualified, and linked by name.
+
+:func:`resolve` turns what the loader read into a :class:`Catalog`, reporting every fragment
+that does not parse and every name that points nowhere. The rules then check the catalog,
+and the compiler builds queries from it without parsing anything again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from sqlglot import exp
+
+from . import sql
+from .diagnostics import Diagnostic, Span, did_you_mean, one_of
+from .loader import Loaded
+from .model import Measure, Metric, Project, Source
+
+MAX_JOIN_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class JoinStep:
+    """One many-to-one join on the way to a dimension: ``LEFT JOIN target AS alias ON on``."""
+
+    alias: str
+    target: str
+    on: exp.Expression
+    parent: str
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A dimension as reachable from one source: its SQL and the joins it needs."""
+
+    name: str
+    expr: exp.Expression
+    path: tuple[JoinStep, ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Side:
+    """A numerator or denominator: an aggregate on a source, or another metric."""
+
+    span: Span
+    metric: str | None = None
+    source: str | None = None
+    time: str | None = None
+    expr: exp.Expression | None = None
+    filters: tuple[exp.Expression, ...] = ()
+    filter_spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResolvedSource:
+    model: Source
+    relation: exp.Expression | None
+    dimensions: dict[str, exp.Expression]
+    joins: dict[str, exp.Expression]
+
+
+@dataclass(frozen=True)
+class ResolvedMetric:
+    model: Metric
+    numerator: Side
+    denominator: Side | None
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    def sides(self) -> Iterator[Side]:
+        yield self.numerator
+        if self.denominator is not None:
+            yield self.denominator
+
+
+@dataclass
+class Catalog:
+    """A whole project, resolved. The unit the rules check and the compiler reads."""
+
+    root: Path
+    project: Project
+    sources: dict[str, ResolvedSource] = field(default_factory=dict)
+    metrics: dict[str, ResolvedMetric] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    _dims: dict[str, dict[str, list[Dimension]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.project.dialect
+
+    def dimensions(self, source: str) -> dict[str, list[Dimension]]:
+        """Every dimension reachable from a source by name, nearest first.
+
+        Own dimensions come first, then those of joined sources (``region`` of the rep who
+        owns an opportunity). Each is also reachable by its path, ``reps.region``.
+        """
+        if source not in self._dims:
+            found: dict[str, list[Dimension]] = {}
+            for dim in self._walk(source, (), source, {source}):
+                dotted = ".".join([s.alias for s in dim.path] + [dim.name])
+                found.setdefault(dim.name, []).append(dim)
+                if dim.path:
+                    found.setdefault(dotted, []).append(dim)
+            self._dims[source] = found
+        return self._dims[source]
+
+    def dimension(self, source: str, name: str) -> Dimension | None:
+        """The dimension a name means on a source; None when unknown or ambiguous."""
+        candidates = self.dimensions(source).get(name, [])
+        if not candidates:
+            return None
+        nearest = [d for d in candidates if len(d.path) == len(candidates[0].path)]
+        return candidates[0] if len(nearest) == 1 else None
+
+    def _walk(self, name: str, path: tuple[JoinStep, ...], alias: str,
+              seen: set[str]) -> Iterator[Dimension]:
+        src = self.sources.get(name)
+        if src is None:
+            return
+        for dim, expr in src.dimensions.items():
+            yield Dimension(dim, sql.qualify(expr, alias, {}), path,
+                            src.model.spans.value(("dimensions", dim)))
+        if len(path) >= MAX_JOIN_DEPTH:
+            return
+        for join in src.model.joins:
+            if join.to in seen or join.to not in self.sources or join.alias not in src.joins:
+                continue
+            step_alias = join.alias if not path else f"{alias}__{join.alias}"
+            on = sql.qualify(src.joins[join.alias], alias, {join.alias: step_alias, name: alias})
+            step = JoinStep(step_alias, join.to, on, alias)
+            yield from self._walk(join.to, path + (step,), step_alias, seen | {join.to})
+
+    def metric_sources(self, name: str) -> set[str]:
+        """The sources a metric reads, through the metrics it names."""
+        out: set[str] = set()
+        stack, seen = [name], set()
+        while stack:
+            current = self.metrics.get(stack.pop())
+            if current is None or current.name in seen:
+                continue
+            seen.add(current.name)
+            for side in current.sides():
+                if side.metric:
+                    stack.append(side.metric)
+                elif side.source:
+                    out.add(side.source)
+        return out
+
+
+def resolve(loaded: Loaded) -> tuple[Catalog, list[Diagnostic]]:
+    catalog = Catalog(loaded.root, loaded.project, files=loaded.files)
+    out: list[Diagnostic] = []
+    for source in loaded.sources.values():
+        catalog.sources[source.name] = _source(source, loaded, out)
+    for metric in loaded.metrics.values():
+        resolved = _metric(metric, loaded, out)
+        if resolved is not None:
+            catalog.metrics[metric.name] = resolved
+    return catalog, out
+
+
+def _parse(text: str, model: Source | Metric | Measure, loc: tuple[str | int, ...],
+           dialect: str, out: list[Diagnostic], query: bool = False) -> exp.Expression | None:
+    spans = model.spans
+    tree, problems = sql.parse_fragment(text, dialect, spans.value(loc),
+                                        spans.quoted.get(loc, 0), query=query)
+    out.extend(problems)
+    return tree
+
+
+def _source(source: Source, loaded: Loaded, out: list[Diagnostic]) -> ResolvedSource:
+    dialect = loaded.project.dialect
+    dims = {name: _parse(text, source, ("dimensions", name), dialect, out)
+            for name, text in source.dimensions.items()}
+    joins = {j.alias: _parse(j.on, source, ("joins", i, "on"), dialect, out)
+             for i, j in enumerate(source.joins)}
+    return ResolvedSource(source, _relation(source, loaded, out),
+                          {k: v for k, v in dims.items() if v is not None},
+                          {k: v for k, v in joins.items() if v is not None})
+
+
+def _relation(source: Source, loaded: Loaded, out: list[Diagnostic]) -> exp.Expression | None:
+    if source.table:
+        return exp.to_table(source.table, dialect=loaded.project.dialect)
+    if source.sql:
+        query = _parse(source.sql, source, ("sql",), loaded.project.dialect, out, query=True)
+        return exp.paren(query, copy=False) if query is not None else None
+    path = Path(source.path or "")
+    path = path if path.is_absolute() else (loaded.root / path).resolve()
+    reader = "read_csv_auto" if path.suffix.lower() in (".csv", ".tsv", ".gz") else "read_parquet"
+    return exp.Anonymous(this=reader, expressions=[exp.Literal.string(str(path))])
+
+
+def _metric(metric: Metric, loaded: Loaded, out: list[Diagnostic]) -> ResolvedMetric | None:
+    num = _side(metric, "numerator", loaded, out)
+    den = _side(metric, "denominator", loaded, out) if metric.denominator is not None else None
+    if num is None or (metric.denominator is not None and den is None):
+        return None
+    return ResolvedMetric(metric, num, den)
+
+
+def _side(metric: Metric, which: str, loaded: Loaded, out: list[Diagnostic]) -> Side | None:
+    value: str | Measure = getattr(metric, which)
+    span = metric.spans.value((which,))
+    if isinstance(value, str) and value.isidentifier() and value in loaded.metrics:
+        value = Measure.model_construct(metric=value, filters=[])
+    if isinstance(value, Measure) and value.metric:
+        _check_no_filters(metric, which, out)
+        if value.metric not in loaded.metrics:
+            out.append(Diagnostic("unknown-metric", f"{which} names unknown metric "
+                                  f"'{value.metric}'", metric.spans.value((which, "metric")),
+                                  did_you_mean(value.metric, loaded.metrics)))
+            return None
+        return Side(span, metric=value.metric)
+    return _expression_side(metric, which, value, loaded, out)
+
+
+def _check_no_filters(metric: Metric, which: str, out: list[Diagnostic]) -> None:
+    own = f"{which}_filters"
+    for key in ("filters", own):
+        if getattr(metric, key):
+            out.append(Diagnostic(
+                "filters-on-reference", f"'{key}' cannot narrow the metric that '{which}' names",
+                metric.spans.key((key,)), "write the filter in that metric, or write this "
+                f"{which} as an aggregate expression with its own filters"))
+
+
+def _expression_side(metric: Metric, which: str, value: str | Measure, loaded: Loaded,
+                     out: list[Diagnostic]) -> Side | None:
+    dialect = loaded.project.dialect
+    measure = value if isinstance(value, Measure) else None
+    loc: tuple[str, ...] = (which, "expr") if measure else (which,)
+    source_name = (measure and measure.source) or metric.source
+    if not source_name:
+        out.append(Diagnostic("missing-source", f"{which} is an expression but the metric has "
+                              "no 'source'", metric.spans.value((which,)),
+                              "add 'source: <name>' to the metric or to this measure"))
+        return None
+    source = loaded.sources.get(source_name)
+    if source is None:
+        where = (which, "source") if measure and measure.source else ("source",)
+        out.append(Diagnostic("unknown-source", f"source '{source_name}' is not defined",
+                              metric.spans.value(where), did_you_mean(source_name, loaded.sources)
+                              or one_of(loaded.sources)))
+        return None
+    time = (measure and measure.time) or metric.time or source.time
+    texts = _filter_texts(metric, which, measure)
+    filters = [(_parse(text, metric, loc_, dialect, out), metric.spans.value(loc_))
+               for text, loc_ in texts]
+    expr = _parse(measure.expr if measure else value, metric, loc, dialect, out)  # type: ignore
+    if expr is None or any(f is None for f, _ in filters):
+        return None
+    alias = {source_name: source_name}
+    return Side(metric.spans.value(loc), None, source_name, time, sql.qualify(expr, source_name, alias),
+                tuple(sql.qualify(f, source_name, alias) for f, _ in filters),  # type: ignore
+                tuple(s for _, s in filters))
+
+
+def _filter_texts(metric: Metric, which: str,
+                  measure: Measure | None) -> list[tuple[str, tuple[str | int, ...]]]:
+    texts = [(t, ("filters", i)) for i, t in enumerate(metric.filters)]
+    texts += [(t, (f"{which}_filters", i)) for i, t in enumerate(getattr(metric, f"{which}_filters"))]
+    if measure:
+        texts += [(t, (which, "filters", i)) for i, t in enumerate(measure.filters)]
+    return texts

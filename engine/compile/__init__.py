@@ -1,0 +1,52 @@
+"""Definitions + a request -> one sqlglot tree -> SQL text in the target dialect.
+
+The passes run in order: :func:`plan.plan` (what to aggregate, grouped into scans),
+:func:`build.build` (the tree), :func:`render` (SQL for a dialect, refusing anything the
+dialect cannot express rather than emitting SQL that fails on the warehouse).
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, UnsupportedError
+
+from ..catalog import Catalog
+from ..diagnostics import UnsupportedFeature, UsageError
+from ..dialects import capabilities
+from .build import build
+from .plan import Plan, Request, plan
+
+__all__ = ["Plan", "Request", "compile_tree", "render", "check_dialect"]
+
+
+def compile_tree(catalog: Catalog, request: Request, dialect: str | None = None) -> exp.Select:
+    target = check_dialect(dialect or catalog.dialect)
+    planned = plan(catalog, request)
+    _check_capabilities(planned, target)
+    return build(planned)
+
+
+def render(tree: exp.Expression, dialect: str) -> str:
+    try:
+        return tree.sql(dialect=dialect, pretty=True, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as err:
+        raise UnsupportedFeature(dialect, str(err).splitlines()[0].rstrip(".").lower()) from None
+
+
+def check_dialect(name: str) -> str:
+    try:
+        sqlglot.Dialect.get_or_raise(name)
+    except ValueError as err:
+        raise UsageError(str(err).splitlines()[0]) from None
+    return name.lower()
+
+
+def _check_capabilities(planned: Plan, dialect: str) -> None:
+    can = capabilities(dialect)
+    for group in planned.groups.values():
+        source = planned.catalog.sources[group.source].model
+        if source.path and not can.file_sources:
+            raise UnsupportedFeature(dialect, f"file sources (source '{source.name}' reads "
+                                     f"'{source.path}')", "load the file into a table and use "
+                                     "'table:'")

@@ -1,0 +1,94 @@
+"""Time grains: the SQL that buckets a timestamp into its period, and the same rule in Python.
+
+A period is named by its first day (a DATE). Weeks start on the project's ``week_start``;
+quarters and years follow the fiscal year's first month. Both are done by shifting the time
+back by the offset, truncating, and shifting forward again, which every dialect can express.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import assert_never
+
+from sqlglot import exp
+
+from ..model import Grain, Project
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    week_start: int = 0  # 0 = Monday
+    fiscal_start_month: int = 1
+
+    @classmethod
+    def of(cls, project: Project) -> Calendar:
+        return cls(_WEEKDAYS.index(project.week_start.value), project.fiscal_year_start_month)
+
+    def months_offset(self, grain: Grain) -> int:
+        if grain is Grain.quarter:
+            return (self.fiscal_start_month - 1) % 3
+        if grain is Grain.year:
+            return self.fiscal_start_month - 1
+        return 0
+
+
+def period_sql(column: exp.Expression, grain: Grain, calendar: Calendar) -> exp.Expression:
+    """``CAST(<first day of the period containing column> AS DATE)``."""
+    match grain:
+        case Grain.day:
+            return exp.cast(column, "DATE")
+        case Grain.week:
+            return exp.cast(_shifted_trunc(column, "WEEK", calendar.week_start, "DAY"), "DATE")
+        case Grain.month | Grain.quarter | Grain.year:
+            offset = calendar.months_offset(grain)
+            return exp.cast(_shifted_trunc(column, grain.value.upper(), offset, "MONTH"), "DATE")
+        case _:
+            assert_never(grain)
+
+
+def _shifted_trunc(column: exp.Expression, unit: str, offset: int, step: str) -> exp.Expression:
+    if offset:
+        column = _add(column, -offset, step)
+    truncated: exp.Expression = exp.TimestampTrunc(this=column, unit=exp.var(unit))
+    return _add(truncated, offset, step) if offset else truncated
+
+
+def _add(value: exp.Expression, amount: int, unit: str) -> exp.Expression:
+    return exp.DateAdd(this=value, expression=exp.Literal.number(amount), unit=exp.var(unit))
+
+
+def step_sql(grain: Grain) -> exp.Interval:
+    """The interval from one period's first day to the next one's."""
+    amount, unit = {Grain.day: (1, "DAY"), Grain.week: (7, "DAY"), Grain.month: (1, "MONTH"),
+                    Grain.quarter: (3, "MONTH"), Grain.year: (12, "MONTH")}[grain]
+    return exp.Interval(this=exp.Literal.string(str(amount)), unit=exp.var(unit))
+
+
+def period_start(day: date, grain: Grain, calendar: Calendar) -> date:
+    """The first day of the period that contains ``day`` (mirrors :func:`period_sql`)."""
+    match grain:
+        case Grain.day:
+            return day
+        case Grain.week:
+            return day - timedelta(days=(day.weekday() - calendar.week_start) % 7)
+        case Grain.month | Grain.quarter | Grain.year:
+            size = {Grain.month: 1, Grain.quarter: 3, Grain.year: 12}[grain]
+            months = day.year * 12 + day.month - 1 - calendar.months_offset(grain)
+            months -= months % size
+            months += calendar.months_offset(grain)
+            return date(months // 12, months % 12 + 1, 1)
+        case _:
+            assert_never(grain)
+
+
+def next_period(start: date, grain: Grain) -> date:
+    """The first day of the period after the one starting on ``start``."""
+    if grain is Grain.day:
+        return start + timedelta(days=1)
+    if grain is Grain.week:
+        return start + timedelta(days=7)
+    months = start.year * 12 + start.month - 1 + {Grain.month: 1, Grain.quarter: 3, Grain.year: 12}[grain]
+    return date(months // 12, months % 12 + 1, 1)

@@ -1,0 +1,218 @@
+"""YAML files -> typed definitions, each remembering the file:line:col of its fields.
+
+The loader never stops at the first problem: it collects a diagnostic for every unreadable
+file, template error, unknown key, wrong type and duplicate name, and keeps every definition
+that is valid so the rules can check those too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .diagnostics import Diagnostic, Span, UsageError, did_you_mean, relpath
+from .model import Connection, Definition, Join, Measure, Metric, MetricsFile, Project, Source, Target
+from .templating import TemplateProblem, Templates
+from .yamlspan import Loc, SpanMap, read_yaml
+
+PROJECT_FILE = "project.yml"
+D = TypeVar("D", bound=Definition)
+_NESTED: dict[str, type[BaseModel]] = {
+    "numerator": Measure, "denominator": Measure, "target": Target, "joins": Join,
+    "connection": Connection,
+}
+
+
+@dataclass
+class Loaded:
+    """Everything read from a project folder, valid or not."""
+
+    root: Path
+    project: Project
+    templates: Templates
+    sources: dict[str, Source] = field(default_factory=dict)
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def find_project(path: Path | None = None) -> Path:
+    """The project file for a path: the file itself, or project.yml in it or in metrics/."""
+    start = path or Path.cwd()
+    if start.is_file():
+        return start
+    for candidate in (start / PROJECT_FILE, start / "metrics" / PROJECT_FILE):
+        if candidate.is_file():
+            return candidate
+    if not start.exists():
+        raise UsageError(f"{start}: no such file or folder")
+    raise UsageError(f"no {PROJECT_FILE} in {relpath(start)} or {relpath(start / 'metrics')}; "
+                     "pass the project folder, or create a project.yml (see README)")
+
+
+def load(path: Path | None = None) -> Loaded:
+    project_file = find_project(path)
+    root = project_file.parent
+    project, diagnostics = _load_project(project_file)
+    templates = Templates(project.vars, root / project.macros)
+    loaded = Loaded(root, project, templates, diagnostics=diagnostics + templates.problems)
+    macro_dir = (root / project.macros).resolve()
+    for file in sorted(root.rglob("*.y*ml")):
+        if file.suffix in (".yml", ".yaml") and file != project_file \
+                and macro_dir not in file.resolve().parents:
+            _load_file(loaded, file)
+    return loaded
+
+
+def _load_project(file: Path) -> tuple[Project, list[Diagnostic]]:
+    display = relpath(file)
+    data, spans, problems = read_yaml(file, display)
+    if problems or not isinstance(data, dict):
+        if not problems:
+            problems = [Diagnostic("wrong-type", "the project file must be a mapping",
+                                   Span(display, 1, 1), "start with 'name: my_project'")]
+        return _fallback_project(file), problems
+    project = _validate(Project, data, spans, problems)
+    return project or _fallback_project(file), problems
+
+
+def _fallback_project(file: Path) -> Project:
+    """Settings to keep checking definitions with when the project file itself is broken."""
+    name = "".join(c if c.isalnum() else "_" for c in file.parent.name) or "project"
+    return _attach(Project(name=name if not name[0].isdigit() else f"p_{name}"), SpanMap(""))
+
+
+def _load_file(loaded: Loaded, file: Path) -> None:
+    display = relpath(file)
+    loaded.files.append(display)
+    data, spans, problems = read_yaml(file, display)
+    loaded.diagnostics += problems
+    if data is None:
+        return
+    data = _render(data, (), spans, loaded.templates, loaded.diagnostics)
+    if _validate(MetricsFile, data, spans, loaded.diagnostics) is None:
+        return
+    for kind, model, table in (("sources", Source, loaded.sources),
+                               ("metrics", Metric, loaded.metrics)):
+        for i, item in enumerate(data.get(kind, [])):
+            _add(table, _validate(model, item, spans.sub((kind, i)), loaded.diagnostics),
+                 kind[:-1], loaded.diagnostics)
+
+
+def _add(table: dict[str, D], item: D | None, kind: str, out: list[Diagnostic]) -> None:
+    if item is None:
+        return
+    first = table.get(item.name)
+    if first is not None:
+        out.append(Diagnostic("duplicate-name", f"{kind} '{item.name}' is defined twice",
+                              item.spans.value(("name",)),
+                              f"rename one; the first is at {first.spans.value(('name',))}"))
+        return
+    table[item.name] = item
+
+
+def _render(value: Any, loc: Loc, spans: SpanMap, templates: Templates,
+            out: list[Diagnostic]) -> Any:
+    """Render every string with Jinja, reporting errors at the string's own position."""
+    if isinstance(value, str):
+        try:
+            return templates.render(value)
+        except TemplateProblem as err:
+            span = spans.value(loc)
+            line = span.shifted(lines=err.line - 1) if err.line > 1 else span
+            out.append(Diagnostic("template-error", str(err), line,
+                                  "define it under 'vars' in project.yml or fix the template"))
+            return value
+    if isinstance(value, dict):
+        return {k: _render(v, loc + (k,), spans, templates, out) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render(v, loc + (i,), spans, templates, out) for i, v in enumerate(value)]
+    return value
+
+
+def _validate(model: type[D], data: Any, spans: SpanMap, out: list[Diagnostic]) -> D | None:
+    if not isinstance(data, dict):
+        out.append(Diagnostic("wrong-type", f"expected a mapping of {model.__name__.lower()} "
+                              "fields", spans.value(()), "write 'key: value' lines"))
+        return None
+    try:
+        item = model.model_validate(data)
+    except ValidationError as err:
+        out.extend(_explain(model, err, data, spans))
+        return None
+    return _attach(item, spans)
+
+
+def _attach(item: D, spans: SpanMap) -> D:
+    """Give a definition and the definitions nested in it their spans."""
+    object.__setattr__(item, "_spans", spans)
+    for name in type(item).model_fields:
+        value = getattr(item, name)
+        for i, child in enumerate(value if isinstance(value, list) else [value]):
+            if isinstance(child, Definition):
+                _attach(child, spans.sub((name, i) if isinstance(value, list) else (name,)))
+    return item
+
+
+def _explain(model: type[BaseModel], err: ValidationError, data: dict[str, Any],
+             spans: SpanMap) -> list[Diagnostic]:
+    """Turn pydantic's errors into one diagnostic each, at the offending key or value."""
+    found: dict[tuple[Loc, str], Diagnostic] = {}
+    for error in err.errors(include_url=False):
+        loc, value = _in_data(error["loc"], data, error["type"])
+        if error["type"] in ("string_type", "model_type", "dict_type") and isinstance(
+                value, dict) and len(error["loc"]) > len(loc):
+            continue  # the other member of a `str | Measure` union; the dict one explains it
+        diagnostic = _one(model, error, loc, value, spans)
+        found.setdefault((loc, diagnostic.code), diagnostic)
+    return list(found.values())
+
+
+def _in_data(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[Loc, Any]:
+    """Pydantic's location without its union and validator tags, and the value there."""
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        elif kind == "missing" and i == len(loc) - 1:
+            data = None
+        else:
+            continue
+        out.append(part)
+    return tuple(out), data
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel]:
+    for part in loc:
+        if isinstance(part, str) and part in _NESTED:
+            model = _NESTED[part]
+    return model
+
+
+def _one(model: type[BaseModel], error: dict[str, Any], loc: Loc, value: Any,
+         spans: SpanMap) -> Diagnostic:
+    kind, msg = error["type"], error["msg"]
+    field = str(loc[-1]) if loc else model.__name__.lower()
+    owner = _model_at(model, loc[:-1])
+    noun = "project" if owner is Project else owner.__name__.lower()
+    if kind == "extra_forbidden":
+        fields = list(owner.model_fields)
+        hint = did_you_mean(field, fields) or f"the {noun} fields are: {', '.join(fields)}"
+        return Diagnostic("unknown-key", f"'{field}' is not a {noun} field", spans.key(loc), hint)
+    if kind == "missing":
+        return Diagnostic("missing-key", f"this {noun} has no '{field}'", spans.value(loc[:-1]),
+                          f"add '{field}:'")
+    if kind == "string_pattern_mismatch":
+        return Diagnostic("invalid-name", f"'{value}' is not a valid name for '{field}'",
+                          spans.value(loc), "use letters, digits and underscores, "
+                          "starting with a letter (snake_case)")
+    if kind == "value_error":
+        return Diagnostic("invalid-definition", msg.removeprefix("Value error, "),
+                          spans.value(loc), None)
+    return Diagnostic("wrong-type", f"'{field}': {msg[0].lower()}{msg[1:]}",
+                      spans.value(loc), f"got {value!r}" if value is not None else None)

@@ -1,0 +1,97 @@
+"""The Python API: load a project, compile metrics to SQL, query them through an adapter.
+
+    >>> import engine, adapters
+    >>> project = engine.load_project("metrics")
+    >>> print(project.compile(["win_rate"], grain="month", by=["region"], dialect="postgres"))
+    >>> with adapters.connect(project) as conn:
+    ...     table = project.query(["win_rate"], grain="month", connection=conn)  # pyarrow.Table
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Protocol
+
+from . import catalog as catalog_mod
+from . import loader, rules
+from .compile import Request, compile_tree, render
+from .diagnostics import DefinitionError, Diagnostic, UsageError
+from .model import Grain, Metric
+
+if TYPE_CHECKING:
+    import pyarrow
+
+
+class Connection(Protocol):
+    """What :meth:`Project.query` needs from an adapter."""
+
+    dialect: str
+
+    def execute(self, sql: str) -> "pyarrow.Table": ...
+
+
+class Project:
+    """A loaded, valid project."""
+
+    def __init__(self, resolved: catalog_mod.Catalog, loaded: loader.Loaded) -> None:
+        self.catalog = resolved
+        self.loaded = loaded
+        self.settings = resolved.project
+        self.root = resolved.root
+
+    @property
+    def metrics(self) -> dict[str, Metric]:
+        return {name: m.model for name, m in self.catalog.metrics.items()}
+
+    def request(self, metrics: Iterable[str], grain: str | Grain | None = None,
+                by: Iterable[str] = (), start: date | str | None = None,
+                end: date | str | None = None, where: Iterable[str] = ()) -> Request:
+        return Request(tuple(metrics), _grain(grain), tuple(by), _day(start, "start"),
+                       _day(end, "end"), tuple(where))
+
+    def compile(self, metrics: Iterable[str], dialect: str | None = None, **options) -> str:
+        """The SQL for a request, in ``dialect`` (default: the project's)."""
+        target = dialect or self.settings.dialect
+        return render(compile_tree(self.catalog, self.request(metrics, **options), target), target)
+
+    def query(self, metrics: Iterable[str], connection: Connection, **options) -> "pyarrow.Table":
+        """Run a request on an adapter; one SELECT, results as an Arrow table."""
+        return connection.execute(self.compile(metrics, dialect=connection.dialect, **options))
+
+
+def check_project(path: str | Path | None = None) -> tuple[Project | None, list[Diagnostic]]:
+    """Load and validate; every problem found, and the project when there are no errors."""
+    loaded = loader.load(Path(path) if path else None)
+    resolved, problems = catalog_mod.resolve(loaded)
+    diagnostics = list(dict.fromkeys(loaded.diagnostics + problems + rules.check(resolved)))
+    diagnostics.sort(key=lambda d: (d.span.path, d.span.line, d.span.col) if d.span else ("", 0, 0))
+    errors = any(d.severity == "error" for d in diagnostics)
+    return (None if errors else Project(resolved, loaded)), diagnostics
+
+
+def load_project(path: str | Path | None = None) -> Project:
+    """A valid project, or :class:`DefinitionError` listing every problem."""
+    project, diagnostics = check_project(path)
+    if project is None:
+        raise DefinitionError([d for d in diagnostics if d.severity == "error"])
+    return project
+
+
+def _grain(value: str | Grain | None) -> Grain | None:
+    if value is None or isinstance(value, Grain):
+        return value
+    try:
+        return Grain(value.lower())
+    except ValueError:
+        raise UsageError(f"unknown grain '{value}'; expected one of: "
+                         + ", ".join(g.value for g in Grain)) from None
+
+
+def _day(value: date | str | None, name: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--{name} '{value}' is not a date; write it as YYYY-MM-DD") from None

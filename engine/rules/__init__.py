@@ -1,0 +1,31 @@
+"""Validation rules, registered in one tuple and run over a resolved catalog.
+
+A rule is a small stateless function ``(catalog) -> diagnostics`` with a stable code that is
+never renumbered. Every rule runs; validation reports every problem, not the first.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from ..catalog import Catalog
+from ..diagnostics import Diagnostic
+from . import aggregation, references
+
+Rule = Callable[[Catalog], Iterable[Diagnostic]]
+
+RULES: tuple[Rule, ...] = (
+    references.join_targets,
+    references.joins_many_to_one,
+    references.unknown_tables,
+    references.time_columns,
+    references.metric_cycles,
+    references.metric_dimensions,
+    aggregation.measures_aggregate,
+    aggregation.filters_row_level,
+    aggregation.dimensions_row_level,
+)
+
+
+def check(catalog: Catalog) -> list[Diagnostic]:
+    return [d for rule in RULES for d in rule(catalog)]

@@ -1,0 +1,123 @@
+"""Rules on names that point at other definitions: sources, joins, time columns, metrics."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from sqlglot import exp
+
+from .. import sql
+from ..catalog import Catalog, ResolvedMetric
+from ..diagnostics import Diagnostic, did_you_mean, one_of
+
+
+def join_targets(catalog: Catalog) -> Iterator[Diagnostic]:
+    """unknown-source: a join goes to a defined source."""
+    for source in catalog.sources.values():
+        for i, join in enumerate(source.model.joins):
+            if join.to not in catalog.sources:
+                yield Diagnostic("unknown-source", f"join to unknown source '{join.to}'",
+                                 source.model.spans.value(("joins", i, "to")),
+                                 did_you_mean(join.to, catalog.sources) or one_of(catalog.sources))
+
+
+def joins_many_to_one(catalog: Catalog) -> Iterator[Diagnostic]:
+    """join-not-many-to-one: a join must match the target's whole key, so it cannot fan out.
+
+    bad:  ``on: region = reps.region``   good: ``on: owner_rep_id = reps.rep_id`` (reps.key: rep_id)
+    """
+    for source in catalog.sources.values():
+        for i, join in enumerate(source.model.joins):
+            target = catalog.sources.get(join.to)
+            on = source.joins.get(join.alias)
+            if target is None or on is None:
+                continue
+            span = source.model.spans.value(("joins", i, "on"))
+            keys = target.model.keys
+            if not keys:
+                yield Diagnostic("join-not-many-to-one", f"join to '{join.to}' cannot be checked: "
+                                 f"source '{join.to}' declares no 'key'", span,
+                                 f"add 'key: <unique column>' to source '{join.to}'")
+                continue
+            matched = {side.name for eq in on.find_all(exp.EQ) for side in (eq.this, eq.expression)
+                       if isinstance(side, exp.Column) and side.table == join.alias}
+            if missing := [k for k in keys if k not in matched]:
+                yield Diagnostic("join-not-many-to-one", f"join to '{join.to}' does not match its "
+                                 f"key ({', '.join(missing)}), so it could multiply rows", span,
+                                 f"join on {join.alias}.{missing[0]} = <column>")
+
+
+def unknown_tables(catalog: Catalog) -> Iterator[Diagnostic]:
+    """unknown-join: ``x.col`` in a measure or filter names the source or one of its joins."""
+    for metric in catalog.metrics.values():
+        for side in metric.sides():
+            source = catalog.sources.get(side.source or "")
+            if source is None or side.expr is None:
+                continue
+            known = {side.source} | set(source.joins)
+            for tree, span in [(side.expr, side.span), *zip(side.filters, side.filter_spans)]:
+                for table in sorted(sql.tables_used(tree) - known):
+                    yield Diagnostic("unknown-join", f"'{table}' is not joined to source "
+                                     f"'{side.source}'", span, did_you_mean(table, known)
+                                     or f"add a join to '{side.source}' or use one of: "
+                                     + ", ".join(sorted(known)))
+
+
+def time_columns(catalog: Catalog) -> Iterator[Diagnostic]:
+    """missing-time: every measure needs a time column to bucket by grain."""
+    for metric in catalog.metrics.values():
+        for side in metric.sides():
+            if side.source and not side.time:
+                yield Diagnostic("missing-time", f"metric '{metric.name}' has no time column",
+                                 metric.model.spans.value(("name",)), "add 'time: <column>' to "
+                                 f"the metric or to source '{side.source}'")
+
+
+def metric_cycles(catalog: Catalog) -> Iterator[Diagnostic]:
+    """metric-cycle: metrics that name each other in a loop, spelled out in full."""
+    reported: set[frozenset[str]] = set()
+    for metric in catalog.metrics.values():
+        cycle = _cycle_from(catalog, metric.name, [metric.name])
+        if cycle and frozenset(cycle) not in reported:
+            reported.add(frozenset(cycle))
+            yield Diagnostic("metric-cycle", "metrics refer to each other in a cycle: "
+                             + " -> ".join(cycle), metric.model.spans.value(("numerator",)),
+                             "one of them must be defined from a source, not from the others")
+
+
+def _cycle_from(catalog: Catalog, start: str, path: list[str]) -> list[str] | None:
+    current = catalog.metrics.get(path[-1])
+    for side in current.sides() if current else ():
+        if side.metric == start:
+            return path + [start]
+        if side.metric and side.metric not in path:
+            found = _cycle_from(catalog, start, path + [side.metric])
+            if found:
+                return found
+    return None
+
+
+def metric_dimensions(catalog: Catalog) -> Iterator[Diagnostic]:
+    """unknown-dimension: a metric's declared dimensions exist on every source it reads."""
+    for metric in catalog.metrics.values():
+        for i, name in enumerate(metric.model.dimensions or []):
+            problem = dimension_problem(catalog, metric, name)
+            if problem:
+                yield Diagnostic(problem[0], problem[1], metric.model.spans.value(("dimensions", i)),
+                                 problem[2])
+
+
+def dimension_problem(catalog: Catalog, metric: ResolvedMetric,
+                      name: str) -> tuple[str, str, str] | None:
+    """Why a metric cannot be grouped by a dimension, as (code, message, hint), or None."""
+    for source in sorted(catalog.metric_sources(metric.name)):
+        if catalog.dimension(source, name) is not None:
+            continue
+        known = catalog.dimensions(source)
+        if len(known.get(name, [])) > 1:
+            paths = ", ".join(".".join([s.alias for s in d.path] + [name]) for d in known[name])
+            return ("ambiguous-dimension", f"dimension '{name}' is reachable from source "
+                    f"'{source}' in more than one way", f"name the path: {paths}")
+        return ("unknown-dimension", f"source '{source}' has no dimension '{name}'",
+                did_you_mean(name, known) or one_of(known))
+    return None

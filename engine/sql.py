@@ -1,0 +1,142 @@
+"""SQL fragments from YAML, parsed once by sqlglot and checked before any warehouse sees them.
+
+A fragment is an expression (a measure, a filter, a dimension) or, for a ``sql:`` source,
+one SELECT. Anything that could write (DML, DDL, several statements, commands) is refused
+here, at parse time. Parse errors are mapped back to the YAML scalar's line and column.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from .diagnostics import Diagnostic, Span
+
+_WRITES = tuple(getattr(exp, name) for name in (
+    "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "Command", "TruncateTable",
+    "Copy", "Grant", "Revoke", "Set", "Use", "Transaction", "Commit", "Rollback", "LoadData",
+    "Pragma", "Attach", "Detach", "Execute", "Describe", "Analyze") if hasattr(exp, name))
+WINDOW = exp.Window
+
+
+def parse_fragment(text: str, dialect: str, span: Span, quoted: int = 0,
+                   query: bool = False) -> tuple[exp.Expression | None, list[Diagnostic]]:
+    """Parse an expression (or with ``query=True`` one SELECT) and check it is read-only."""
+    try:
+        tree = sqlglot.parse_one(text, read=dialect)
+    except (ParseError, TokenError) as err:
+        return None, [_syntax(err, text, span, quoted)]
+    problem = read_only_problem(tree, query)
+    if problem:
+        return None, [Diagnostic("not-read-only", problem, span,
+                                 "definitions may only read data" if query else
+                                 "write one expression; a query belongs in a source's 'sql:'")]
+    return tree, []
+
+
+def read_only_problem(tree: exp.Expression, query: bool = False) -> str | None:
+    if isinstance(tree, exp.Block) or isinstance(tree, exp.Semicolon):
+        return "several statements found; only one is allowed"
+    write = next(iter(tree.find_all(*_WRITES)), None)
+    if write is not None:
+        return f"{type(write).__name__.upper()} is not allowed: only SELECT is ever run"
+    if query and not isinstance(tree, exp.Query):
+        return "a source's 'sql' must be one SELECT query"
+    if not query and isinstance(tree, exp.Query):
+        return "a query is not allowed here"
+    if not query and tree.find(exp.Query, exp.Subquery):
+        return "a subquery is not allowed in an expression"
+    return None
+
+
+def _syntax(err: Exception, text: str, span: Span, quoted: int) -> Diagnostic:
+    info = (getattr(err, "errors", None) or [{}])[0]
+    line, col = info.get("line") or 1, info.get("col") or 1
+    highlight = info.get("highlight") or ""
+    start = max(1, col - len(highlight) + 1)
+    what = info.get("description") or str(err).splitlines()[0]
+    if quoted < 0:  # a block scalar: its text starts on the next line
+        where = span.shifted(lines=line, cols=start + 1)
+    elif line > 1:
+        where = span.shifted(lines=line - 1, cols=start - span.col)
+    else:
+        where = span.shifted(cols=start - 1 + quoted)
+    near = f" near '{highlight}'" if highlight else ""
+    return Diagnostic("sql-syntax", f"SQL does not parse{near}: {what}", where,
+                      "check parentheses, quotes and commas")
+
+
+def aggregates(tree: exp.Expression) -> list[exp.AggFunc]:
+    """The outermost aggregate calls in an expression."""
+    return [node for node in tree.find_all(exp.AggFunc)
+            if not any(isinstance(p, exp.AggFunc) for p in _ancestors(node))]
+
+
+def _ancestors(node: exp.Expression) -> Iterable[exp.Expression]:
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
+
+def bare_columns(tree: exp.Expression) -> list[exp.Column]:
+    """Columns used outside any aggregate: not allowed in a measure."""
+    return [col for col in tree.find_all(exp.Column)
+            if not any(isinstance(p, exp.AggFunc) for p in _ancestors(col))]
+
+
+def additive(tree: exp.Expression) -> bool:
+    """True when no rows means zero (counts and sums), not empty (averages, medians)."""
+    found = aggregates(tree)
+    return bool(found) and all(isinstance(a, (exp.Count, exp.Sum, exp.CountIf)) for a in found)
+
+
+def conditional(tree: exp.Expression, condition: exp.Expression | None) -> exp.Expression:
+    """Apply a filter inside every aggregate: ``sum(x)`` -> ``sum(CASE WHEN c THEN x END)``.
+
+    This is what lets metrics with different filters share one scan of their source.
+    """
+    if condition is None:
+        return tree
+    tree = tree.copy()
+    for agg in aggregates(tree):
+        arg = agg.this
+        if isinstance(agg, exp.CountIf):
+            agg.set("this", exp.and_(condition.copy(), arg))
+        elif isinstance(arg, exp.Star) or arg is None:
+            agg.set("this", _case(condition, exp.Literal.number(1)))
+        elif isinstance(arg, exp.Distinct):
+            arg.set("expressions", [_case(condition, e) for e in arg.expressions])
+        else:
+            agg.set("this", _case(condition, arg))
+    return tree
+
+
+def _case(condition: exp.Expression, value: exp.Expression) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=condition.copy(), true=value)])
+
+
+def qualify(tree: exp.Expression, alias: str, joins: dict[str, str]) -> exp.Expression:
+    """Give unqualified columns the source's alias; map ``join.col`` to the join's alias."""
+    tree = tree.copy()
+    for col in tree.find_all(exp.Column):
+        table = col.table
+        if not table:
+            col.set("table", exp.to_identifier(alias))
+        elif table in joins:
+            col.set("table", exp.to_identifier(joins[table]))
+    return tree
+
+
+def tables_used(tree: exp.Expression) -> set[str]:
+    return {col.table for col in tree.find_all(exp.Column) if col.table}
+
+
+def conjunction(conditions: Iterable[exp.Expression]) -> exp.Expression | None:
+    items = [c.copy() for c in conditions]
+    if not items:
+        return None
+    return exp.and_(*items) if len(items) > 1 else items[0]
