@@ -7,7 +7,6 @@ Heavy modules (sqlglot, DuckDB, pyarrow, rich) are imported inside the commands 
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Callable, Optional, TypeVar
@@ -193,5 +192,5 @@ def main() -> None:  # the console script
     app(prog_name="metrics")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+if __name__ == "__main__":
+    main()

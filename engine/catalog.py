@@ -46,12 +46,14 @@ class Side:
     """A numerator or denominator: an aggregate on a source, or another metric."""
 
     span: Span
+    text: str = ""
     metric: str | None = None
     source: str | None = None
     time: str | None = None
     expr: exp.Expression | None = None
     filters: tuple[exp.Expression, ...] = ()
     filter_spans: tuple[Span, ...] = ()
+    filter_texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,8 @@ def resolve(loaded: Loaded) -> tuple[Catalog, list[Diagnostic]]:
 def _parse(text: str, model: Source | Metric | Measure, loc: tuple[str | int, ...],
            dialect: str, out: list[Diagnostic], query: bool = False) -> exp.Expression | None:
     spans = model.spans
+    if loc in spans.broken:
+        return None  # its template failed; that is already reported
     tree, problems = sql.parse_fragment(text, dialect, spans.value(loc),
                                         spans.quoted.get(loc, 0), query=query)
     out.extend(problems)
@@ -212,12 +216,16 @@ def _side(metric: Metric, which: str, loaded: Loaded, out: list[Diagnostic]) -> 
     if isinstance(value, Measure) and value.metric:
         _check_no_filters(metric, which, out)
         if value.metric not in loaded.metrics:
-            out.append(Diagnostic("unknown-metric", f"{which} names unknown metric "
-                                  f"'{value.metric}'", metric.spans.value((which, "metric")),
-                                  did_you_mean(value.metric, loaded.metrics)))
+            out.append(_unknown_metric(value.metric, which, metric.spans.value((which, "metric")),
+                                       loaded))
             return None
-        return Side(span, metric=value.metric)
+        return Side(span, value.metric, metric=value.metric)
     return _expression_side(metric, which, value, loaded, out)
+
+
+def _unknown_metric(name: str, which: str, span: Span, loaded: Loaded) -> Diagnostic:
+    return Diagnostic("unknown-metric", f"{which} names unknown metric '{name}'", span,
+                      did_you_mean(name, loaded.metrics) or one_of(loaded.metrics))
 
 
 def _check_no_filters(metric: Metric, which: str, out: list[Diagnostic]) -> None:
@@ -236,6 +244,9 @@ def _expression_side(metric: Metric, which: str, value: str | Measure, loaded: L
     measure = value if isinstance(value, Measure) else None
     loc: tuple[str, ...] = (which, "expr") if measure else (which,)
     source_name = (measure and measure.source) or metric.source
+    if not source_name and isinstance(value, str) and value.isidentifier():
+        out.append(_unknown_metric(value, which, metric.spans.value((which,)), loaded))
+        return None
     if not source_name:
         out.append(Diagnostic("missing-source", f"{which} is an expression but the metric has "
                               "no 'source'", metric.spans.value((which,)),
@@ -256,9 +267,10 @@ def _expression_side(metric: Metric, which: str, value: str | Measure, loaded: L
     if expr is None or any(f is None for f, _ in filters):
         return None
     alias = {source_name: source_name}
-    return Side(metric.spans.value(loc), None, source_name, time, sql.qualify(expr, source_name, alias),
+    return Side(metric.spans.value(loc), measure.expr if measure else value,  # type: ignore
+                None, source_name, time, sql.qualify(expr, source_name, alias),
                 tuple(sql.qualify(f, source_name, alias) for f, _ in filters),  # type: ignore
-                tuple(s for _, s in filters))
+                tuple(s for _, s in filters), tuple(t for t, _ in texts))
 
 
 def _filter_texts(metric: Metric, which: str,

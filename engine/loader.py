@@ -125,6 +125,7 @@ def _render(value: Any, loc: Loc, spans: SpanMap, templates: Templates,
             line = span.shifted(lines=err.line - 1) if err.line > 1 else span
             out.append(Diagnostic("template-error", str(err), line,
                                   "define it under 'vars' in project.yml or fix the template"))
+            spans.broken.add(loc)
             return value
     if isinstance(value, dict):
         return {k: _render(v, loc + (k,), spans, templates, out) for k, v in value.items()}

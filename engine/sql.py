@@ -115,6 +115,14 @@ def conditional(tree: exp.Expression, condition: exp.Expression | None) -> exp.E
     return tree
 
 
+def float_avg(tree: exp.Expression) -> exp.Expression:
+    """``AVG(x)`` -> ``AVG(CAST(x AS DOUBLE))`` for engines whose AVG of integers truncates."""
+    tree = tree.copy()
+    for avg in tree.find_all(exp.Avg):
+        avg.set("this", exp.cast(avg.this, "DOUBLE"))
+    return tree
+
+
 def _case(condition: exp.Expression, value: exp.Expression) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=condition.copy(), true=value)])
 

@@ -27,6 +27,7 @@ class SpanMap:
     values: dict[Loc, Span] = field(default_factory=dict)
     keys: dict[Loc, Span] = field(default_factory=dict)
     quoted: dict[Loc, int] = field(default_factory=dict)
+    broken: set[Loc] = field(default_factory=set)  # strings whose template failed to render
 
     def value(self, loc: Loc) -> Span:
         """The span of the value at ``loc``, or of its nearest enclosing value."""
@@ -42,7 +43,8 @@ class SpanMap:
         """The spans under ``prefix``, with paths made relative to it."""
         n = len(prefix)
         cut = lambda d: {k[n:]: v for k, v in d.items() if k[:n] == prefix}  # noqa: E731
-        return SpanMap(self.path, cut(self.values), cut(self.keys), cut(self.quoted))
+        broken = {k[n:] for k in self.broken if k[:n] == prefix}
+        return SpanMap(self.path, cut(self.values), cut(self.keys), cut(self.quoted), broken)
 
 
 def _span(path: str, node: yaml.Node) -> Span:

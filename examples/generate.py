@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -112,6 +113,11 @@ SCHEMAS = {name: pa.schema(fields) for name, fields in {
                    ("email_clicked", BOOL), ("meeting_attended", BOOL),
                    ("duration_minutes", pa.int32())]}.items()}
 TIME_COLUMN = {"leads": "created_at", "opportunities": "created_at", "activities": "occurred_at"}
+# In memory and in the Parquet dictionary pages, categorical columns are dictionary-encoded;
+# the files store no Arrow schema, so readers see the plain `SCHEMAS` types above.
+CATEGORY = pa.dictionary(pa.int8(), STR)
+MEMORY_SCHEMAS = {name: pa.schema([f.with_type(CATEGORY) if f.name in POOLS else f for f in schema])
+                  for name, schema in SCHEMAS.items()}
 
 Cols = dict[str, np.ndarray]
 
@@ -201,7 +207,7 @@ def as_arrow(name: str, values, typ: pa.DataType) -> pa.Array:
     if isinstance(values, pa.Array):
         return values
     if name in POOLS:
-        return pa.array(POOLS[name], STR).take(pa.array(values, mask=values < 0))
+        return pa.DictionaryArray.from_arrays(pa.array(values, pa.int8(), mask=values < 0), POOLS[name])
     if pa.types.is_timestamp(typ):
         values = values - values % US_SECOND  # whole seconds; keeps order and nulls
     if pa.types.is_floating(typ):
@@ -214,7 +220,7 @@ def as_arrow(name: str, values, typ: pa.DataType) -> pa.Array:
 
 
 def to_table(name: str, cols: Cols) -> pa.Table:
-    schema = SCHEMAS[name]
+    schema = MEMORY_SCHEMAS[name]
     return pa.Table.from_arrays([as_arrow(f.name, cols[f.name], f.type) for f in schema], schema=schema)
 
 
@@ -380,10 +386,50 @@ def make_window(rng: np.random.Generator, cal: Calendar, reps: Cols, accounts: C
             "activities": to_table("activities", activities)}
 
 
+def parquet_options(schema: pa.Schema) -> dict:
+    """zstd, dictionary pages for categories, delta encoding for integers and timestamps."""
+    delta = [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_temporal(f.type)]
+    return {"compression": "zstd", "store_schema": False,
+            "use_dictionary": [f.name for f in schema if f.name in POOLS],
+            "column_encoding": dict.fromkeys(delta, "DELTA_BINARY_PACKED")}
+
+
 def split_due(table: pa.Table, column: str, hi: int) -> tuple[pa.Table, pa.Table]:
     """Rows with time before `hi` sorted by time, and the remaining rows."""
     due = pc.less(table[column], pa.scalar(hi, TS))
     return table.filter(due).sort_by(column), table.filter(pc.invert(due))
+
+
+def write_facts(rng: np.random.Generator, cal: Calendar, reps: Cols, accounts: Cols,
+                opportunities: int, out: Path) -> dict[str, int]:
+    """Generate window by window; rows due are written by one background thread per file."""
+    windows = max(1, -(-opportunities // CHUNK))
+    bounds = cal.quantiles(np.linspace(0.0, 1.0, windows + 1))
+    bounds[0], bounds[-1] = cal.start, cal.end
+    sizes = np.diff(np.round(np.linspace(0, opportunities, windows + 1)).astype(np.int64))
+    schemas = {name: MEMORY_SCHEMAS[name] for name in TIME_COLUMN}
+    writers = {name: pq.ParquetWriter(out / f"{name}.parquet", schema, **parquet_options(schema))
+               for name, schema in schemas.items()}
+    pending = {name: schema.empty_table() for name, schema in schemas.items()}
+    counts, jobs = dict.fromkeys(TIME_COLUMN, 0), []
+    with ThreadPoolExecutor(len(TIME_COLUMN)) as pool:
+        for done, n, lo, hi in zip(np.cumsum(sizes) - sizes, sizes, bounds[:-1], bounds[1:]):
+            fresh = make_window(rng, cal, reps, accounts, int(n), int(lo), int(hi), int(done))
+            for job in jobs:  # the previous window's writes, overlapped with generation
+                job.result()
+            jobs = []
+            for name, column in TIME_COLUMN.items():
+                due, pending[name] = split_due(pa.concat_tables([pending[name], fresh[name]]), column, int(hi))
+                if name == "activities":  # ids follow time order
+                    ids = np.arange(counts[name] + 1, counts[name] + len(due) + 1)
+                    due = due.set_column(0, schemas[name].field(0), pa.array(ids))
+                jobs.append(pool.submit(writers[name].write_table, due, row_group_size=ROW_GROUP))
+                counts[name] += len(due)
+        for job in jobs:
+            job.result()
+    for writer in writers.values():
+        writer.close()
+    return counts
 
 
 def generate(out_dir: str | Path, opportunities: int = 4000, seed: int = 7,
@@ -395,30 +441,11 @@ def generate(out_dir: str | Path, opportunities: int = 4000, seed: int = 7,
     cal = Calendar(start, months)
     reps = make_reps(rng, int(np.clip(opportunities // 100, 12, 2000)), start)
     accounts = make_accounts(rng, int(np.clip(opportunities // 4, 50, 500_000)), reps, start)
-    counts = {}
     for name, cols in (("reps", reps), ("accounts", accounts)):
-        pq.write_table(to_table(name, cols), out / f"{name}.parquet", compression="zstd")
-        counts[name] = len(cols[f"{name[:-1]}_id"])
-    windows = max(1, -(-opportunities // CHUNK))
-    bounds = cal.quantiles(np.linspace(0.0, 1.0, windows + 1))
-    bounds[0], bounds[-1] = cal.start, cal.end
-    sizes = np.diff(np.round(np.linspace(0, opportunities, windows + 1)).astype(np.int64))
-    writers = {name: pq.ParquetWriter(out / f"{name}.parquet", SCHEMAS[name], compression="zstd")
-               for name in TIME_COLUMN}
-    pending = {name: SCHEMAS[name].empty_table() for name in TIME_COLUMN}
-    counts |= dict.fromkeys(TIME_COLUMN, 0)
-    for window, (n, lo, hi) in enumerate(zip(sizes, bounds[:-1], bounds[1:])):
-        fresh = make_window(rng, cal, reps, accounts, int(n), int(lo), int(hi), int(sizes[:window].sum()))
-        for name, column in TIME_COLUMN.items():
-            due, pending[name] = split_due(pa.concat_tables([pending[name], fresh[name]]), column, int(hi))
-            if name == "activities":
-                ids = np.arange(counts[name] + 1, counts[name] + len(due) + 1)
-                due = due.set_column(0, SCHEMAS[name].field(0), pa.array(ids))
-            writers[name].write_table(due, row_group_size=ROW_GROUP)
-            counts[name] += len(due)
-    for writer in writers.values():
-        writer.close()
-    return counts
+        table = to_table(name, cols)
+        pq.write_table(table, out / f"{name}.parquet", **parquet_options(table.schema))
+    counts = {"reps": len(reps["rep_id"]), "accounts": len(accounts["account_id"])}
+    return counts | write_facts(rng, cal, reps, accounts, opportunities, out)
 
 
 def main() -> None:

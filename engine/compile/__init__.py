@@ -22,8 +22,8 @@ __all__ = ["Plan", "Request", "compile_tree", "render", "check_dialect"]
 
 def compile_tree(catalog: Catalog, request: Request, dialect: str | None = None) -> exp.Select:
     target = check_dialect(dialect or catalog.dialect)
-    planned = plan(catalog, request)
-    _check_capabilities(planned, target)
+    planned = plan(catalog, request, target, capabilities(target))
+    _check_capabilities(planned)
     return build(planned)
 
 
@@ -42,8 +42,12 @@ def check_dialect(name: str) -> str:
     return name.lower()
 
 
-def _check_capabilities(planned: Plan, dialect: str) -> None:
-    can = capabilities(dialect)
+def _check_capabilities(planned: Plan) -> None:
+    can, dialect = planned.can, planned.dialect
+    request = planned.request
+    if not can.series and not (request.start and request.end):
+        raise UnsupportedFeature(dialect, "a time spine over the data's own range",
+                                 "pass --start and --end")
     for group in planned.groups.values():
         source = planned.catalog.sources[group.source].model
         if source.path and not can.file_sources:

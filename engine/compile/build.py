@@ -20,7 +20,8 @@ from sqlglot import exp
 from .. import sql
 from ..catalog import JoinStep, ResolvedMetric
 from ..diagnostics import UsageError
-from .grains import Calendar, next_period, period_sql, period_start, step_sql
+from .grains import (Calendar, next_period, period_sql, period_start, periods_between,
+                     step_sql)
 from .plan import Group, Plan
 
 PERIOD = "period"
@@ -61,14 +62,15 @@ def _scan(plan: Plan, group: Group, calendar: Calendar,
     catalog = plan.catalog
     source = catalog.sources[group.source]
     time = exp.column(group.time, table=group.source)
-    period = period_sql(time, plan.grain, calendar)
+    period = period_sql(time, plan.grain, calendar, plan.can.monday_weeks)
     dims = [plan.dimension(group.source, name) for name in plan.request.by]
     shared = _shared_filters(group)
     columns = [period.as_(PERIOD)] + [d.expr.as_(n, quoted=_quote(n))
                                    for d, n in zip(dims, plan.request.by)]
     for leaf in group.leaves.values():
         rest = [f for f in leaf.side.filters if f.sql() not in shared]
-        columns.append(sql.conditional(leaf.side.expr, sql.conjunction(rest)).as_(leaf.alias))
+        measure = sql.conditional(leaf.side.expr, sql.conjunction(rest))
+        columns.append((sql.float_avg(measure) if plan.can.integer_avg else measure).as_(leaf.alias))
     assert source.relation is not None, "sources that failed to resolve are not compiled"
     relation = exp.alias_(source.relation.copy(), group.source, table=True)
     query = exp.select(*columns).from_(relation)
@@ -130,10 +132,14 @@ def _on_source(plan: Plan, where: exp.Expression, source: str) -> exp.Expression
 def _spine(plan: Plan, bounds: tuple[date | None, date | None]) -> exp.Select:
     """Every period from the first to the last, so a period without rows still shows."""
     lo, hi = bounds
+    alias = exp.TableAlias(this=exp.to_identifier("periods"), columns=[exp.to_identifier(PERIOD)])
+    if not plan.can.series:
+        assert lo and hi, "checked when compiling"
+        rows = [exp.Tuple(expressions=[_date(p)]) for p in periods_between(lo, hi, plan.grain)]
+        return exp.select(PERIOD).from_(exp.Values(expressions=rows, alias=alias))
     first = _date(lo) if lo else exp.select("lo").from_("bounds").subquery()
     last = _date(_last_start(plan, hi)) if hi else exp.select("hi").from_("bounds").subquery()
     series = exp.GenerateDateArray(start=first, end=last, step=step_sql(plan.grain))
-    alias = exp.TableAlias(this=exp.to_identifier("periods"), columns=[exp.to_identifier(PERIOD)])
     return exp.select(PERIOD).from_(exp.Unnest(expressions=[series], alias=alias))
 
 

@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from ..model import Grain, Project
 
+_MONDAY = date(1900, 1, 1)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -35,11 +36,14 @@ class Calendar:
         return 0
 
 
-def period_sql(column: exp.Expression, grain: Grain, calendar: Calendar) -> exp.Expression:
+def period_sql(column: exp.Expression, grain: Grain, calendar: Calendar,
+               monday_weeks: bool = True) -> exp.Expression:
     """``CAST(<first day of the period containing column> AS DATE)``."""
     match grain:
         case Grain.day:
             return exp.cast(column, "DATE")
+        case Grain.week if not monday_weeks:
+            return _week_by_arithmetic(column, calendar.week_start)
         case Grain.week:
             return exp.cast(_shifted_trunc(column, "WEEK", calendar.week_start, "DAY"), "DATE")
         case Grain.month | Grain.quarter | Grain.year:
@@ -54,6 +58,18 @@ def _shifted_trunc(column: exp.Expression, unit: str, offset: int, step: str) ->
         column = _add(column, -offset, step)
     truncated: exp.Expression = exp.TimestampTrunc(this=column, unit=exp.var(unit))
     return _add(truncated, offset, step) if offset else truncated
+
+
+def _week_by_arithmetic(column: exp.Expression, week_start: int) -> exp.Expression:
+    """Week start without DATE_TRUNC: step back (days since a known week start) mod 7.
+
+    For engines whose week truncation starts on another day or depends on a session setting.
+    """
+    day = exp.cast(column, "DATE")
+    anchor = exp.cast(exp.Literal.string((_MONDAY + timedelta(days=week_start)).isoformat()), "DATE")
+    since = exp.DateDiff(this=day, expression=anchor, unit=exp.var("DAY"))
+    back = exp.Neg(this=exp.paren(exp.Mod(this=since, expression=exp.Literal.number(7))))
+    return exp.cast(exp.DateAdd(this=day.copy(), expression=back, unit=exp.var("DAY")), "DATE")
 
 
 def _add(value: exp.Expression, amount: int, unit: str) -> exp.Expression:
@@ -82,6 +98,15 @@ def period_start(day: date, grain: Grain, calendar: Calendar) -> date:
             return date(months // 12, months % 12 + 1, 1)
         case _:
             assert_never(grain)
+
+
+def periods_between(first: date, end_exclusive: date, grain: Grain) -> list[date]:
+    """Every period start from ``first`` (a period start) up to ``end_exclusive``."""
+    out = []
+    while first < end_exclusive:
+        out.append(first)
+        first = next_period(first, grain)
+    return out
 
 
 def next_period(start: date, grain: Grain) -> date:

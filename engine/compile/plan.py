@@ -17,6 +17,7 @@ from sqlglot.errors import ParseError, TokenError
 from .. import sql
 from ..catalog import Catalog, Dimension, ResolvedMetric, Side
 from ..diagnostics import UsageError, did_you_mean, one_of
+from ..dialects import Capabilities
 from ..model import Grain
 from ..rules.references import dimension_problem
 
@@ -59,6 +60,8 @@ class Plan:
     request: Request
     grain: Grain
     metrics: list[ResolvedMetric]
+    dialect: str = "duckdb"
+    can: Capabilities = field(default_factory=Capabilities)
     groups: dict[tuple[str, str], Group] = field(default_factory=dict)
     where: list[exp.Expression] = field(default_factory=list)
 
@@ -71,12 +74,12 @@ class Plan:
         return found
 
 
-def plan(catalog: Catalog, request: Request) -> Plan:
+def plan(catalog: Catalog, request: Request, dialect: str, can: Capabilities) -> Plan:
     if not request.metrics:
         raise UsageError("no metrics requested; name at least one (see `metrics list`)")
     metrics = [_metric(catalog, name) for name in request.metrics]
     grain = request.grain or metrics[0].model.grain
-    result = Plan(catalog, request, grain, metrics)
+    result = Plan(catalog, request, grain, metrics, dialect, can)
     for metric in metrics:
         _check_by(catalog, metric, request.by)
         _add_leaves(result, metric)

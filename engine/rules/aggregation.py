@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from .. import sql
 from ..catalog import Catalog
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, did_you_mean
 
 RESERVED = {"period"}
 
@@ -23,15 +23,17 @@ def measures_aggregate(catalog: Catalog) -> Iterator[Diagnostic]:
         for side in metric.sides():
             if side.expr is None:
                 continue
-            text = side.expr.sql(catalog.dialect)
+            text = " ".join(side.text.split())
             if side.expr.find(exp.Window):
                 yield Diagnostic("window-not-allowed", f"'{text}' uses a window function",
                                  side.span, "use a plain aggregate such as sum(...) or count(*)")
             elif not sql.aggregates(side.expr):
+                other = did_you_mean(text, catalog.metrics) if text.isidentifier() else None
                 yield Diagnostic("not-aggregate", f"'{text}' is not an aggregate", side.span,
-                                 f"aggregate it, e.g. 'sum({text})' or 'count(*)'")
+                                 f"aggregate it, e.g. 'sum({text})' or 'count(*)'"
+                                 + (f", or name a metric ({other})" if other else ""))
             elif bare := sql.bare_columns(side.expr):
-                col = bare[0].sql(catalog.dialect)
+                col = bare[0].name
                 yield Diagnostic("not-aggregate", f"column '{col}' is used outside an aggregate "
                                  f"in '{text}'", side.span, f"aggregate it too, e.g. 'max({col})'")
             elif any(agg.find(exp.AggFunc) is not agg for agg in sql.aggregates(side.expr)):
@@ -46,10 +48,9 @@ def filters_row_level(catalog: Catalog) -> Iterator[Diagnostic]:
     """
     for metric in catalog.metrics.values():
         for side in metric.sides():
-            for tree, span in zip(side.filters, side.filter_spans):
+            for tree, span, text in zip(side.filters, side.filter_spans, side.filter_texts):
                 if tree.find(exp.AggFunc, exp.Window):
-                    yield Diagnostic("aggregate-in-filter", f"filter '{tree.sql(catalog.dialect)}'"
-                                     " aggregates", span, "filters apply to each row; compare "
+                    yield Diagnostic("aggregate-in-filter", f"filter '{text}' aggregates", span, "filters apply to each row; compare "
                                      "columns, or make the aggregate a metric of its own")
 
 

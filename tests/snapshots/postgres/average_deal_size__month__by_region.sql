@@ -1,0 +1,51 @@
+WITH agg_opportunities_closed_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
+    reps.region AS region,
+    SUM(opportunities.amount) AS won_revenue__num,
+    COUNT(*) AS deals_won__num
+  FROM opportunities AS opportunities
+  LEFT JOIN reps AS reps
+    ON opportunities.owner_rep_id = reps.rep_id
+  WHERE
+    NOT opportunities.closed_at IS NULL
+    AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
+    AND opportunities.closed_at < CAST('2025-01-01' AS DATE)
+    AND opportunities.stage = 'won'
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
+    reps.region
+), spine AS (
+  SELECT
+    period
+  FROM (
+    SELECT
+      CAST(value AS DATE)
+    FROM GENERATE_SERIES(CAST('2024-01-01' AS DATE), CAST('2024-12-01' AS DATE), INTERVAL '1 MONTH') AS _t(value)
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM agg_opportunities_closed_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.region AS region,
+  CAST((
+    COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)
+  ) AS DOUBLE PRECISION) / NULLIF((
+    COALESCE(agg_opportunities_closed_at.deals_won__num, 0)
+  ), 0) AS average_deal_size
+FROM grid
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = grid.period
+  AND agg_opportunities_closed_at.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region

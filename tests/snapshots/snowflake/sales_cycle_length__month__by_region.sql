@@ -1,0 +1,48 @@
+WITH agg_opportunities_closed_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
+    reps.region AS region,
+    AVG(
+      DATEDIFF(DAY, CAST(opportunities.created_at AS DATE), CAST(opportunities.closed_at AS DATE))
+    ) AS sales_cycle_length__num
+  FROM opportunities AS opportunities
+  LEFT JOIN reps AS reps
+    ON opportunities.owner_rep_id = reps.rep_id
+  WHERE
+    NOT opportunities.closed_at IS NULL
+    AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
+    AND opportunities.closed_at < CAST('2025-01-01' AS DATE)
+    AND opportunities.stage = 'won'
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
+    reps.region
+), spine AS (
+  SELECT
+    period
+  FROM (
+    SELECT
+      DATEADD(MONTH, CAST(period AS INT), CAST('2024-01-01' AS DATE)) AS period
+    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(0, DATEDIFF(MONTH, CAST('2024-01-01' AS DATE), CAST('2024-12-01' AS DATE)) + 1))) AS periods(seq, key, path, index, period, this)
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM agg_opportunities_closed_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.region AS region,
+  agg_opportunities_closed_at.sales_cycle_length__num AS sales_cycle_length
+FROM grid
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = grid.period
+  AND agg_opportunities_closed_at.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region

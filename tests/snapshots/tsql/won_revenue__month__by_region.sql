@@ -1,0 +1,54 @@
+WITH agg_opportunities_closed_at AS (
+  SELECT
+    CAST(DATETRUNC(MONTH, opportunities.closed_at) AS DATE) AS period,
+    reps.region AS region,
+    SUM(opportunities.amount) AS won_revenue__num
+  FROM opportunities AS opportunities
+  LEFT JOIN reps AS reps
+    ON opportunities.owner_rep_id = reps.rep_id
+  WHERE
+    NOT opportunities.closed_at IS NULL
+    AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
+    AND opportunities.closed_at < CAST('2025-01-01' AS DATE)
+    AND opportunities.stage = 'won'
+  GROUP BY
+    CAST(DATETRUNC(MONTH, opportunities.closed_at) AS DATE),
+    reps.region
+), spine AS (
+  SELECT
+    period AS period
+  FROM (VALUES
+    (CAST('2024-01-01' AS DATE)),
+    (CAST('2024-02-01' AS DATE)),
+    (CAST('2024-03-01' AS DATE)),
+    (CAST('2024-04-01' AS DATE)),
+    (CAST('2024-05-01' AS DATE)),
+    (CAST('2024-06-01' AS DATE)),
+    (CAST('2024-07-01' AS DATE)),
+    (CAST('2024-08-01' AS DATE)),
+    (CAST('2024-09-01' AS DATE)),
+    (CAST('2024-10-01' AS DATE)),
+    (CAST('2024-11-01' AS DATE)),
+    (CAST('2024-12-01' AS DATE))) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.region AS region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region AS region
+    FROM agg_opportunities_closed_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.region AS region,
+  COALESCE(agg_opportunities_closed_at.won_revenue__num, 0) AS won_revenue
+FROM grid
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = grid.period
+  AND agg_opportunities_closed_at.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region
