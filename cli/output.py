@@ -96,8 +96,8 @@ def render_table(table: "pyarrow.Table", project: "Project", metrics: list[str],
                  width: int) -> str:
     """The result as terminal tables: values formatted per metric, each KPI against its target.
 
-    When the metrics do not fit side by side, they are split over several tables that each
-    repeat the period and dimension columns.
+    Metrics are shown by the file they are defined in (activity, revenue, ...), and split
+    further when they do not fit side by side; each table repeats the period and dimensions.
     """
     import io
 
@@ -106,33 +106,40 @@ def render_table(table: "pyarrow.Table", project: "Project", metrics: list[str],
     buffer = io.StringIO()
     console = Console(width=width, file=buffer, force_terminal=sys.stdout.isatty(),
                       highlight=False)
-    for chunk in _chunks(table, project, metrics, width):
-        console.print(_rich_table(table, project, chunk, grain))
+    for title, chunk in _chunks(table, project, metrics, width):
+        console.print(_rich_table(table, project, chunk, grain, title))
     return buffer.getvalue()
 
 
 def _chunks(table: "pyarrow.Table", project: "Project", metrics: list[str],
-            width: int) -> list[list[str]]:
+            width: int) -> list[tuple[str | None, list[str]]]:
+    by_file: dict[str, list[str]] = {}
+    for name in metrics:
+        by_file.setdefault(project.metrics[name].spans.path, []).append(name)
     keys = [c for c in table.column_names if c not in metrics]
     used = sum(max(len(k), 10) + 3 for k in keys)
-    chunks: list[list[str]] = [[]]
-    room = used
-    for name in metrics:
-        need = max(16, min(len(project.metrics[name].title), 24)) + 3
-        if chunks[-1] and room + need > width:
-            chunks.append([])
-            room = used
-        chunks[-1].append(name)
-        room += need
+    chunks: list[tuple[str | None, list[str]]] = []
+    for path, names in by_file.items():
+        title = Path(path).stem.replace("_", " ").capitalize() if len(by_file) > 1 else None
+        chunks.append((title, []))
+        room = used
+        for name in names:
+            need = max(16, min(len(project.metrics[name].title), 24)) + 3
+            if chunks[-1][1] and room + need > width:
+                chunks.append((title, []))
+                room = used
+            chunks[-1][1].append(name)
+            room += need
     return chunks
 
 
-def _rich_table(table: "pyarrow.Table", project: "Project", metrics: list[str], grain: str):
+def _rich_table(table: "pyarrow.Table", project: "Project", metrics: list[str], grain: str,
+                title: str | None):
     from rich.table import Table
 
     settings = project.settings
     keys = [c for c in table.column_names if c not in project.metrics]
-    view = Table(show_lines=False, header_style="bold")
+    view = Table(title=title, title_justify="left", title_style="bold", header_style="bold")
     for key in keys:
         view.add_column(key.replace("_", " ").capitalize(), no_wrap=True)
     for name in metrics:

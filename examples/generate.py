@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -389,55 +390,84 @@ def make_window(rng: np.random.Generator, cal: Calendar, reps: Cols, accounts: C
 def parquet_options(schema: pa.Schema) -> dict:
     """zstd, dictionary pages for categories, delta encoding for integers and timestamps."""
     delta = [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_temporal(f.type)]
-    return {"compression": "zstd", "store_schema": False,
+    return {"compression": "zstd", "compression_level": 1, "store_schema": False,
             "use_dictionary": [f.name for f in schema if f.name in POOLS],
             "column_encoding": dict.fromkeys(delta, "DELTA_BINARY_PACKED")}
 
 
 def split_due(table: pa.Table, column: str, hi: int) -> tuple[pa.Table, pa.Table]:
     """Rows with time before `hi` sorted by time, and the remaining rows."""
-    due = pc.less(table[column], pa.scalar(hi, TS))
-    return table.filter(due).sort_by(column), table.filter(pc.invert(due))
+    times = table[column].to_numpy().view(np.int64)
+    due = np.flatnonzero(times < hi)
+    order = due[np.argsort(times[due], kind="stable")]  # timsort: fast on presorted runs
+    return table.take(order), table.filter(pa.array(times >= hi)).combine_chunks()
 
 
-def write_facts(rng: np.random.Generator, cal: Calendar, reps: Cols, accounts: Cols,
-                opportunities: int, out: Path) -> dict[str, int]:
-    """Generate window by window; rows due are written by one background thread per file."""
-    windows = max(1, -(-opportunities // CHUNK))
-    bounds = cal.quantiles(np.linspace(0.0, 1.0, windows + 1))
-    bounds[0], bounds[-1] = cal.start, cal.end
-    sizes = np.diff(np.round(np.linspace(0, opportunities, windows + 1)).astype(np.int64))
-    schemas = {name: MEMORY_SCHEMAS[name] for name in TIME_COLUMN}
-    writers = {name: pq.ParquetWriter(out / f"{name}.parquet", schema, **parquet_options(schema))
-               for name, schema in schemas.items()}
-    pending = {name: schema.empty_table() for name, schema in schemas.items()}
-    counts, jobs = dict.fromkeys(TIME_COLUMN, 0), []
-    with ThreadPoolExecutor(len(TIME_COLUMN)) as pool:
-        for done, n, lo, hi in zip(np.cumsum(sizes) - sizes, sizes, bounds[:-1], bounds[1:]):
-            fresh = make_window(rng, cal, reps, accounts, int(n), int(lo), int(hi), int(done))
-            for job in jobs:  # the previous window's writes, overlapped with generation
-                job.result()
-            jobs = []
-            for name, column in TIME_COLUMN.items():
-                due, pending[name] = split_due(pa.concat_tables([pending[name], fresh[name]]), column, int(hi))
-                if name == "activities":  # ids follow time order
-                    ids = np.arange(counts[name] + 1, counts[name] + len(due) + 1)
-                    due = due.set_column(0, schemas[name].field(0), pa.array(ids))
-                jobs.append(pool.submit(writers[name].write_table, due, row_group_size=ROW_GROUP))
-                counts[name] += len(due)
-        for job in jobs:
+class FactWriter:
+    """Buffers generated rows and writes them in time order, once their window is reached.
+
+    Each file is written by its own background thread, overlapping with generation.
+    """
+
+    def __init__(self, out: Path) -> None:
+        schemas = {name: MEMORY_SCHEMAS[name] for name in TIME_COLUMN}
+        self.writers = {name: pq.ParquetWriter(out / f"{name}.parquet", schema, **parquet_options(schema))
+                        for name, schema in schemas.items()}
+        self.pending = {name: schema.empty_table() for name, schema in schemas.items()}
+        self.counts = dict.fromkeys(TIME_COLUMN, 0)
+        self.pool, self.jobs = ThreadPoolExecutor(len(TIME_COLUMN)), []
+
+    def add(self, fresh: dict[str, pa.Table], hi: int) -> None:
+        """Write all buffered and fresh rows whose time is before `hi`."""
+        for job in self.jobs:
             job.result()
-    for writer in writers.values():
-        writer.close()
-    return counts
+        self.jobs = []
+        for name, column in TIME_COLUMN.items():
+            due, self.pending[name] = split_due(pa.concat_tables([self.pending[name], fresh[name]]), column, hi)
+            if name == "activities":  # ids follow time order
+                due = due.set_column(0, "activity_id", pa.array(self.counts[name] + 1 + np.arange(len(due))))
+            self.jobs.append(self.pool.submit(self.writers[name].write_table, due, row_group_size=ROW_GROUP))
+            self.counts[name] += len(due)
+
+    def close(self) -> dict[str, int]:
+        self.pool.shutdown()
+        for job, writer in zip(self.jobs, self.writers.values()):
+            job.result()
+            writer.close()
+        return self.counts
+
+
+def write_facts(seeds: list[np.random.SeedSequence], cal: Calendar, reps: Cols, accounts: Cols,
+                opportunities: int, out: Path) -> dict[str, int]:
+    """Generate the time windows (two at a time, each from its own seed) and write them."""
+    bounds = cal.quantiles(np.linspace(0.0, 1.0, len(seeds) + 1))
+    bounds[0], bounds[-1] = cal.start, cal.end
+    sizes = np.diff(np.round(np.linspace(0, opportunities, len(seeds) + 1)).astype(np.int64))
+    before = np.cumsum(sizes) - sizes
+
+    def window(k: int) -> dict[str, pa.Table]:
+        rng = np.random.Generator(np.random.PCG64(seeds[k]))
+        return make_window(rng, cal, reps, accounts, int(sizes[k]), int(bounds[k]), int(bounds[k + 1]),
+                           int(before[k]))
+
+    sink = FactWriter(out)
+    with ThreadPoolExecutor(2) as makers:
+        ahead = deque(makers.submit(window, k) for k in range(min(2, len(seeds))))
+        for k in range(len(seeds)):
+            fresh = ahead.popleft().result()
+            if k + 2 < len(seeds):
+                ahead.append(makers.submit(window, k + 2))
+            sink.add(fresh, int(bounds[k + 1]))
+    return sink.close()
 
 
 def generate(out_dir: str | Path, opportunities: int = 4000, seed: int = 7,
              start: date = date(2024, 1, 1), months: int = 24) -> dict[str, int]:
     """Write the five tables as Parquet files into out_dir; return their row counts."""
-    rng = np.random.Generator(np.random.PCG64(seed))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    dims_seed, *window_seeds = np.random.SeedSequence(seed).spawn(1 + max(1, -(-opportunities // CHUNK)))
+    rng = np.random.Generator(np.random.PCG64(dims_seed))
     cal = Calendar(start, months)
     reps = make_reps(rng, int(np.clip(opportunities // 100, 12, 2000)), start)
     accounts = make_accounts(rng, int(np.clip(opportunities // 4, 50, 500_000)), reps, start)
@@ -445,7 +475,7 @@ def generate(out_dir: str | Path, opportunities: int = 4000, seed: int = 7,
         table = to_table(name, cols)
         pq.write_table(table, out / f"{name}.parquet", **parquet_options(table.schema))
     counts = {"reps": len(reps["rep_id"]), "accounts": len(accounts["account_id"])}
-    return counts | write_facts(rng, cal, reps, accounts, opportunities, out)
+    return counts | write_facts(window_seeds, cal, reps, accounts, opportunities, out)
 
 
 def main() -> None:
