@@ -25,7 +25,8 @@ MAX_JOIN_DEPTH = 3
 class JoinStep:
     """One many-to-one join on the way to a dimension: ``LEFT JOIN target AS alias ON on``."""
 
-    alias: str
+    alias: str  # unique in the query: the join names on the way, joined by "__"
+    name: str  # the join's own name (its `name:` or its target)
     target: str
     on: exp.Expression
     parent: str
@@ -104,7 +105,7 @@ class Catalog:
         if source not in self._dims:
             found: dict[str, list[Dimension]] = {}
             for dim in self._walk(source, (), source, {source}):
-                dotted = ".".join([s.alias for s in dim.path] + [dim.name])
+                dotted = ".".join([s.name for s in dim.path] + [dim.name])
                 found.setdefault(dim.name, []).append(dim)
                 if dim.path:
                     found.setdefault(dotted, []).append(dim)
@@ -134,7 +135,7 @@ class Catalog:
                 continue
             step_alias = join.alias if not path else f"{alias}__{join.alias}"
             on = sql.qualify(src.joins[join.alias], alias, {join.alias: step_alias, name: alias})
-            step = JoinStep(step_alias, join.to, on, alias)
+            step = JoinStep(step_alias, join.alias, join.to, on, alias)
             yield from self._walk(join.to, path + (step,), step_alias, seen | {join.to})
 
     def metric_sources(self, name: str) -> set[str]:
@@ -193,11 +194,11 @@ def _relation(source: Source, loaded: Loaded, out: list[Diagnostic]) -> exp.Expr
         return exp.to_table(source.table, dialect=loaded.project.dialect)
     if source.sql:
         query = _parse(source.sql, source, ("sql",), loaded.project.dialect, out, query=True)
-        return exp.paren(query, copy=False) if query is not None else None
+        return query.subquery() if query is not None else None
     path = Path(source.path or "")
     path = path if path.is_absolute() else (loaded.root / path).resolve()
     reader = "read_csv_auto" if path.suffix.lower() in (".csv", ".tsv", ".gz") else "read_parquet"
-    return exp.Anonymous(this=reader, expressions=[exp.Literal.string(str(path))])
+    return exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(str(path))]))
 
 
 def _metric(metric: Metric, loaded: Loaded, out: list[Diagnostic]) -> ResolvedMetric | None:

@@ -40,17 +40,20 @@ class Loaded:
 
 
 def find_project(path: Path | None = None) -> Path:
-    """The project file for a path: the file itself, or project.yml in it or in metrics/."""
+    """The project file for a path: the file itself, or project.yml in it or in metrics/,
+    looking upward from the path (or the working directory) like git does."""
     start = path or Path.cwd()
-    if start.is_file():
-        return start
-    for candidate in (start / PROJECT_FILE, start / "metrics" / PROJECT_FILE):
-        if candidate.is_file():
-            return candidate
     if not start.exists():
         raise UsageError(f"{start}: no such file or folder")
-    raise UsageError(f"no {PROJECT_FILE} in {relpath(start)} or {relpath(start / 'metrics')}; "
-                     "pass the project folder, or create a project.yml (see README)")
+    if start.is_file() and start.name == PROJECT_FILE:
+        return start
+    folder = start.parent if start.is_file() else start
+    for parent in (folder, *folder.resolve().parents):
+        for candidate in (parent / PROJECT_FILE, parent / "metrics" / PROJECT_FILE):
+            if candidate.is_file():
+                return candidate
+    raise UsageError(f"no {PROJECT_FILE} in {relpath(folder)}, its metrics/ folder or any "
+                     "folder above; pass the project folder, or create a project.yml (see README)")
 
 
 def load(path: Path | None = None) -> Loaded:

@@ -20,17 +20,15 @@ Model
 * Activities: a first touch when an opportunity is created or a lead is first
   followed up, then further touches spread over the record's life.
 
-Scale: the period is cut into time windows holding ~CHUNK opportunities each.
-A window's records are generated together; rows are written once their time
-column falls inside the current window and later rows are carried over, so
-every file is sorted by time while memory stays bounded.
-Internally, -1 (or NaN) marks a null value.
+Scale: the period is cut into time windows of ~CHUNK opportunities. A window's
+records are generated together; rows are written once their time falls before
+the window's end and later rows are carried over, so every file is sorted by
+time while memory stays bounded. Internally times are int64 seconds since the
+epoch and -1 (or NaN) marks a null value.
 """
 from __future__ import annotations
 
 import argparse
-import calendar
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -40,31 +38,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-US_SECOND, US_HOUR, US_DAY = 1_000_000, 3_600_000_000, 86_400_000_000
-CHUNK, ROW_GROUP = 500_000, 1_000_000
+HOUR, DAY = 3_600, 86_400
+CHUNK, ROW_GROUP = 100_000, 1_000_000
 REGIONS = ["North America", "EMEA", "APAC", "LATAM"]
 REGION_SHARE = np.array([0.45, 0.30, 0.15, 0.10])
-TEAMS = [  # (team, region, share of region's reps, quota range in k$)
+TEAMS = [  # (team, region, share of the region's reps, quota range in k$)
     ("NA Enterprise", 0, 0.25, 320, 400), ("NA Mid-Market", 0, 0.35, 220, 300),
     ("NA SMB", 0, 0.40, 150, 200), ("EMEA Enterprise", 1, 0.30, 300, 380),
     ("EMEA Mid-Market", 1, 0.35, 200, 280), ("EMEA Commercial", 1, 0.35, 150, 210),
     ("APAC Enterprise", 2, 0.40, 280, 360), ("APAC Commercial", 2, 0.60, 150, 220),
     ("LATAM Commercial", 3, 1.00, 150, 220)]
-COUNTRIES = [  # (country, region, share of region's accounts)
+COUNTRIES = [  # (country, region, share of the region's accounts)
     ("United States", 0, 0.82), ("Canada", 0, 0.18), ("United Kingdom", 1, 0.30),
     ("Germany", 1, 0.25), ("France", 1, 0.17), ("Netherlands", 1, 0.12),
     ("Sweden", 1, 0.08), ("Spain", 1, 0.08), ("Australia", 2, 0.35), ("Japan", 2, 0.25),
     ("Singapore", 2, 0.20), ("India", 2, 0.20), ("Brazil", 3, 0.45), ("Mexico", 3, 0.30),
     ("Argentina", 3, 0.13), ("Chile", 3, 0.12)]
-INDUSTRIES = ["Software", "Financial Services", "Healthcare", "Manufacturing",
-              "Retail", "Education", "Logistics", "Media"]
-SEGMENTS = ["SMB", "Mid-Market", "Enterprise"]
-SOURCES = ["inbound", "outbound", "referral", "partner", "event"]
-STATUSES = ["new", "mql", "sql", "converted", "disqualified"]
-STAGES = ["prospecting", "qualification", "proposal", "negotiation", "won", "lost"]
-PRODUCTS = ["Starter", "Professional", "Enterprise", "Analytics Add-on"]
-DEAL_TYPES = ["new_business", "expansion", "renewal"]
-ACTIVITY_TYPES = ["call", "email", "meeting"]
 FIRST = ("James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William "
          "Barbara Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Nancy "
          "Matthew Lisa Anthony Betty Mark Sandra Paul Ashley Steven Emily Andrew Kimberly "
@@ -85,15 +74,21 @@ NAME_KIND = ("Systems Labs Group Holdings Technologies Solutions Partners Indust
              "Logistics Networks Health Capital").split()
 MONTH_FACTOR = np.array([0.95, 1.0, 1.05, 1.0, 1.0, 1.0, 0.75, 0.7, 1.05, 1.05, 1.0, 0.85])
 PRODUCT_BY_SEGMENT = np.array([[.55, .35, .0, .10], [.15, .50, .15, .20], [.02, .25, .53, .20]])
-PRICE = np.array([9e3, 28e3, 95e3, 14e3])            # median amount per product
+PRICE = np.array([9e3, 28e3, 95e3, 14e3])  # median amount per product
 PRICE_BY_SEGMENT, PRICE_BY_DEAL = np.array([0.7, 1.0, 1.8]), np.array([1.0, 0.6, 0.9])
-CYCLE_DAYS = np.array([18.0, 35.0, 75.0, 25.0])       # median sales cycle per product
+CYCLE_DAYS = np.array([18.0, 35.0, 75.0, 25.0])  # median sales cycle per product
 WIN_BY_SOURCE = np.array([1.1, 0.75, 1.6, 1.2, 0.9, 1.0])  # last entry: null source (-1)
 WIN_BY_REGION, WIN_BY_DEAL = np.array([1.05, 1.0, 0.9, 0.85]), np.array([1.0, 1.3, 2.3])
-POOLS = {"region": REGIONS, "team": [t[0] for t in TEAMS], "industry": INDUSTRIES,
-         "segment": SEGMENTS, "country": [c[0] for c in COUNTRIES], "lead_source": SOURCES,
-         "status": STATUSES, "stage": STAGES, "product": PRODUCTS, "deal_type": DEAL_TYPES,
-         "activity_type": ACTIVITY_TYPES}
+POOLS = {"region": REGIONS, "team": [t[0] for t in TEAMS], "country": [c[0] for c in COUNTRIES],
+         "industry": ["Software", "Financial Services", "Healthcare", "Manufacturing", "Retail",
+                      "Education", "Logistics", "Media"],
+         "segment": ["SMB", "Mid-Market", "Enterprise"],
+         "lead_source": ["inbound", "outbound", "referral", "partner", "event"],
+         "status": ["new", "mql", "sql", "converted", "disqualified"],
+         "stage": ["prospecting", "qualification", "proposal", "negotiation", "won", "lost"],
+         "product": ["Starter", "Professional", "Enterprise", "Analytics Add-on"],
+         "deal_type": ["new_business", "expansion", "renewal"],
+         "activity_type": ["call", "email", "meeting"]}
 TS, I64, STR, F64, BOOL = pa.timestamp("us"), pa.int64(), pa.string(), pa.float64(), pa.bool_()
 SCHEMAS = {name: pa.schema(fields) for name, fields in {
     "reps": [("rep_id", I64), ("rep_name", STR), ("region", STR), ("team", STR),
@@ -114,26 +109,25 @@ SCHEMAS = {name: pa.schema(fields) for name, fields in {
                    ("email_clicked", BOOL), ("meeting_attended", BOOL),
                    ("duration_minutes", pa.int32())]}.items()}
 TIME_COLUMN = {"leads": "created_at", "opportunities": "created_at", "activities": "occurred_at"}
-# In memory and in the Parquet dictionary pages, categorical columns are dictionary-encoded;
-# the files store no Arrow schema, so readers see the plain `SCHEMAS` types above.
-CATEGORY = pa.dictionary(pa.int8(), STR)
-MEMORY_SCHEMAS = {name: pa.schema([f.with_type(CATEGORY) if f.name in POOLS else f for f in schema])
-                  for name, schema in SCHEMAS.items()}
+# Categorical columns are dictionary-encoded in memory and in the files; as no Arrow
+# schema is stored, readers see the plain types of SCHEMAS.
+MEMORY_SCHEMAS = {name: pa.schema([f.with_type(pa.dictionary(pa.int8(), STR)) if f.name in POOLS
+                                   else f for f in schema]) for name, schema in SCHEMAS.items()}
 
 Cols = dict[str, np.ndarray]
+Rng = np.random.Generator
 
 
 class Calendar:
-    """Daily intensity over the period, and samplers of business-like moments."""
+    """Daily intensity over the period and a sampler of moments following it."""
 
     def __init__(self, start: date, months: int) -> None:
-        year, month = divmod(start.month - 1 + months, 12)
-        year += start.year
-        end = date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1]))
-        self.n_days = (end - start).days
-        self.start = np.datetime64(start, "us").astype(np.int64)
-        self.end = self.start + self.n_days * US_DAY
-        dates = np.datetime64(start, "D") + np.arange(self.n_days)
+        first = np.datetime64(start, "D")
+        self.n_days = int(((np.datetime64(start, "M") + months).astype("datetime64[D]")
+                           + (start.day - 1) - first).astype(np.int64))
+        self.start = int(first.astype("datetime64[s]").astype(np.int64))
+        self.end = self.start + self.n_days * DAY
+        dates = first + np.arange(self.n_days)
         month_of_year = dates.astype("datetime64[M]").astype(np.int64) % 12
         weekday = (dates.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
         weight = ((1 + 0.3 * np.arange(self.n_days) / self.n_days) * MONTH_FACTOR[month_of_year]
@@ -142,40 +136,39 @@ class Calendar:
         self.grid = np.arange(self.n_days + 1, dtype=np.float64)
 
     def quantiles(self, q: np.ndarray) -> np.ndarray:
-        days = np.interp(q * self.cum[-1], self.cum, self.grid)
-        return self.start + (days * 86_400).astype(np.int64) * US_SECOND
+        return self.start + (np.interp(q * self.cum[-1], self.cum, self.grid) * DAY).astype(np.int64)
 
-    def sample(self, rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Moments in [lo, hi] (per element) following the daily intensity."""
-        a = np.interp((lo - self.start) / US_DAY, self.grid, self.cum)
-        b = np.interp((hi - self.start) / US_DAY, self.grid, self.cum)
+    def sample(self, rng: Rng, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray | int = 1) -> np.ndarray:
+        """`counts` moments per [lo, hi] interval, following the daily intensity."""
+        a, b = (np.repeat(np.interp((t - self.start) / DAY, self.grid, self.cum), counts) for t in (lo, hi))
         day = np.interp(a + rng.random(len(a)) * (b - a), self.cum, self.grid).astype(np.int64)
-        day = np.minimum(day, self.n_days - 1)
-        return np.clip(self.start + day * US_DAY + business_time(rng, len(a)), lo, hi)
+        moment = self.start + day * DAY + business_time(rng, len(a))
+        return np.clip(moment, np.repeat(lo, counts), np.repeat(hi, counts))
 
 
-def business_time(rng: np.random.Generator, n: int) -> np.ndarray:
-    return (np.clip(rng.normal(12.8, 2.4, n), 7.0, 19.5) * US_HOUR).astype(np.int64)
+def business_time(rng: Rng, n: int) -> np.ndarray:
+    """Seconds into the day, triangular between 08:00 and 18:00."""
+    return 8 * HOUR + rng.integers(0, 5 * HOUR, n) + rng.integers(0, 5 * HOUR, n)
 
 
-def business_moment(rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
+def business_moment(rng: Rng, t: np.ndarray) -> np.ndarray:
     """A business hour on t's day; weekend days are mostly moved to Monday."""
-    day = t // US_DAY
+    day = t // DAY
     weekday = (day + 3) % 7
     day += np.where((weekday >= 5) & (rng.random(len(t)) < 0.85), 7 - weekday, 0)
-    return day * US_DAY + business_time(rng, len(t))
+    return day * DAY + business_time(rng, len(t))
 
 
-def lognormal(rng: np.random.Generator, median, sigma: float, n: int, unit: int) -> np.ndarray:
-    return (median * np.exp(rng.normal(0.0, sigma, n)) * unit).astype(np.int64)
+def lognormal(rng: Rng, median: float | np.ndarray, sigma: float, n: int, unit: int) -> np.ndarray:
+    return (rng.lognormal(np.log(median), sigma, n) * unit).astype(np.int64)
 
 
-def choose(rng: np.random.Generator, p, n: int, null_rate: float = 0.0) -> np.ndarray:
+def choose(rng: Rng, p: list[float], n: int, null_rate: float = 0.0) -> np.ndarray:
     codes = rng.choice(len(p), n, p=np.asarray(p) / np.sum(p))
     return np.where(rng.random(n) < null_rate, -1, codes) if null_rate else codes
 
 
-def choose_by(rng: np.random.Generator, groups: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+def choose_by(rng: Rng, groups: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Per element, a category code drawn from its group's row of probabilities."""
     out = np.empty(len(groups), np.int64)
     for g, p in enumerate(matrix):
@@ -184,7 +177,7 @@ def choose_by(rng: np.random.Generator, groups: np.ndarray, matrix: np.ndarray) 
     return out
 
 
-def pick_in_group(rng: np.random.Generator, item_group: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+def pick_in_group(rng: Rng, item_group: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Per element, the index of a random item whose group equals `wanted`."""
     out = np.empty(len(wanted), np.int64)
     for g in np.unique(wanted):
@@ -204,20 +197,19 @@ def join(*parts: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
-def as_arrow(name: str, values, typ: pa.DataType) -> pa.Array:
+def as_arrow(name: str, values: np.ndarray | pa.Array, typ: pa.DataType) -> pa.Array:
     if isinstance(values, pa.Array):
         return values
     if name in POOLS:
         return pa.DictionaryArray.from_arrays(pa.array(values, pa.int8(), mask=values < 0), POOLS[name])
-    if pa.types.is_timestamp(typ):
-        values = values - values % US_SECOND  # whole seconds; keeps order and nulls
     if pa.types.is_floating(typ):
         return pa.array(values, typ, mask=np.isnan(values))
-    if pa.types.is_boolean(typ):
-        return pa.array(values == 1, typ, mask=values < 0)
     if pa.types.is_date(typ):
         return pa.array(values, typ)
-    return pa.array(values, typ, mask=values < 0)
+    if pa.types.is_boolean(typ):
+        return pa.array(values == 1, typ, mask=values < 0)
+    scale = 1_000_000 if pa.types.is_timestamp(typ) else 1
+    return pa.array(values * scale, typ, mask=values < 0)
 
 
 def to_table(name: str, cols: Cols) -> pa.Table:
@@ -225,7 +217,7 @@ def to_table(name: str, cols: Cols) -> pa.Table:
     return pa.Table.from_arrays([as_arrow(f.name, cols[f.name], f.type) for f in schema], schema=schema)
 
 
-def make_reps(rng: np.random.Generator, n: int, start: date) -> Cols:
+def make_reps(rng: Rng, n: int, start: date) -> Cols:
     counts = np.maximum(1, np.floor(n * REGION_SHARE)).astype(np.int64)
     counts[0] += n - counts.sum()
     region = rng.permutation(np.repeat(np.arange(len(REGIONS)), counts))
@@ -239,51 +231,52 @@ def make_reps(rng: np.random.Generator, n: int, start: date) -> Cols:
             "quarterly_quota": np.round(rng.uniform(low, high)) * 1000.0}
 
 
-def account_names(rng: np.random.Generator, n: int) -> pa.Array:
+def account_names(rng: Rng, n: int) -> pa.Array:
     """Unique names like 'Bluefield Systems'; numbered once the combinations run out."""
     heads, tails = len(NAME_HEAD), len(NAME_TAIL)
     space = heads * tails * len(NAME_KIND)
     code = rng.permutation(max(n, space))[:n]
-    name = join(pa.array(NAME_HEAD).take(code % heads),
-                pa.array(NAME_TAIL).take(code // heads % tails), " ",
-                pa.array(NAME_KIND).take(code // (heads * tails) % len(NAME_KIND)))
+    name = join(pa.array(NAME_HEAD).take(code % heads), pa.array(NAME_TAIL).take(code // heads % tails),
+                " ", pa.array(NAME_KIND).take(code // (heads * tails) % len(NAME_KIND)))
     number = pc.cast(pa.array(code // space + 1), STR)
     return pc.if_else(pa.array(code >= space), join(name, " ", number), name)
 
 
-def make_accounts(rng: np.random.Generator, n: int, reps: Cols, start: date) -> Cols:
+def make_accounts(rng: Rng, n: int, reps: Cols, start: date) -> Cols:
     region = choose(rng, REGION_SHARE, n)
     segment = choose(rng, [0.55, 0.30, 0.15], n)
-    owner = pick_in_group(rng, reps["region"], region)
     weight = np.array([1.0, 1.8, 3.0])[segment] * rng.lognormal(0.0, 0.7, n)
     return {"account_id": np.arange(1, n + 1), "account_name": account_names(rng, n),
             "industry": choose(rng, [.22, .16, .12, .14, .12, .07, .09, .08], n),
             "segment": segment, "country": choose_by(rng, region, group_matrix(COUNTRIES, 4)),
-            "region": region, "owner_rep_id": owner + 1,
+            "region": region, "owner_rep_id": pick_in_group(rng, reps["region"], region) + 1,
             "created_at": np.datetime64(start, "D") - rng.integers(30, 8 * 365, n),
             "weight": weight / weight.sum()}
 
 
-def funnel_step(rng: np.random.Generator, prev: np.ndarray, p: float, median_days: float,
-                end: int) -> np.ndarray:
-    """Time the next funnel step is reached after `prev`, or -1 if it is not."""
-    t = np.maximum(business_moment(rng, prev + lognormal(rng, median_days, 1.0, len(prev), US_DAY)), prev)
-    return np.where((prev >= 0) & (rng.random(len(prev)) < p) & (t < end), t, -1)
+def funnel_step(rng: Rng, prev: np.ndarray, p: float, median_days: float, end: int) -> np.ndarray:
+    """When each record reaches the funnel step after `prev`, or -1 if it does not."""
+    out = np.full(len(prev), -1)
+    idx = np.flatnonzero(prev >= 0)
+    idx = idx[rng.random(len(idx)) < p]
+    delay = lognormal(rng, median_days, 1.0, len(idx), DAY)
+    t = np.maximum(business_moment(rng, prev[idx] + delay), prev[idx])
+    out[idx] = np.where(t < end, t, -1)
+    return out
 
 
-def make_leads(rng: np.random.Generator, cal: Calendar, n: int, lo: int, hi: int,
-               n_reps: int, first_id: int) -> Cols:
-    created = np.sort(cal.sample(rng, np.full(n, lo), np.full(n, hi - US_SECOND)))
+def make_leads(rng: Rng, cal: Calendar, n: int, lo: int, hi: int, n_reps: int, first_id: int) -> Cols:
+    created = np.sort(cal.sample(rng, np.array([lo]), np.array([hi - 1]), n))
     mql = funnel_step(rng, created, 0.37, 4.0, cal.end)
     sql = funnel_step(rng, mql, 0.47, 12.0, cal.end)
     converted = funnel_step(rng, sql, 0.31, 18.0, cal.end)
-    response = created + lognormal(rng, 3.0, 1.6, n, US_HOUR)
+    response = created + lognormal(rng, 3.0, 1.6, n, HOUR)
     answered = (rng.random(n) < np.where(mql >= 0, 0.96, 0.79)) & (response < cal.end)
     last = np.maximum(np.maximum(created, mql), sql)
     status = np.select([converted >= 0, sql >= 0, mql >= 0], [3, 2, 1], 0)
-    stalled = (status < 3) & (cal.end - last > 30 * US_DAY)
+    stalled = (status < 3) & (cal.end - last > 30 * DAY)
     status[stalled & (rng.random(n) < np.where(status == 0, 0.75, 0.5))] = 4
-    life_end = np.where(converted >= 0, converted, np.minimum(last + 45 * US_DAY, cal.end - US_SECOND))
+    life_end = np.where(converted >= 0, converted, np.minimum(last + 45 * DAY, cal.end - 1))
     return {"lead_id": first_id + np.arange(n), "created_at": created,
             "lead_source": choose(rng, [.45, .20, .10, .10, .15], n, null_rate=0.01),
             "owner_rep_id": rng.integers(1, n_reps + 1, n), "status": status, "mql_at": mql,
@@ -292,89 +285,89 @@ def make_leads(rng: np.random.Generator, cal: Calendar, n: int, lo: int, hi: int
             "life_end": np.maximum(life_end, response)}
 
 
-def pull_to_quarter_end(rng: np.random.Generator, close: np.ndarray, created: np.ndarray,
-                        won: np.ndarray) -> np.ndarray:
+def pull_to_quarter_end(rng: Rng, close: np.ndarray, created: np.ndarray, won: np.ndarray) -> np.ndarray:
     """Move part of the closes into the last days of their quarter (most in Q4)."""
-    month = close.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
+    month = close.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
     next_quarter = (month // 3 + 1) * 3
-    quarter_end = next_quarter.astype("datetime64[M]").astype("datetime64[us]").astype(np.int64)
+    quarter_end = next_quarter.astype("datetime64[M]").astype("datetime64[s]").astype(np.int64)
     q4 = next_quarter % 12 == 0
-    back = 1 + np.floor(rng.exponential(np.where(q4, 5.0, 3.0))).astype(np.int64)
-    target = quarter_end - back * US_DAY + business_time(rng, len(close))
+    back = 1 + rng.exponential(np.where(q4, 5.0, 3.0)).astype(np.int64)
+    target = quarter_end - back * DAY + business_time(rng, len(close))
     chance = np.where(won, 0.55, 0.35) * np.where(q4, 1.4, 1.0)
-    pulled = ((quarter_end - close < np.where(q4, 60, 45) * US_DAY) & (rng.random(len(close)) < chance)
-              & (target > close) & (target - created <= 180 * US_DAY))
+    pulled = ((quarter_end - close < np.where(q4, 60, 45) * DAY) & (rng.random(len(close)) < chance)
+              & (target > close) & (target - created <= 180 * DAY))
     return np.where(pulled, target, close)
 
 
-def make_opportunities(rng: np.random.Generator, cal: Calendar, accounts: Cols, reps: Cols,
-                       leads: Cols, n: int, lo: int, hi: int, first_id: int) -> Cols:
+def make_opportunities(rng: Rng, cal: Calendar, accounts: Cols, reps: Cols, leads: Cols,
+                       n: int, lo: int, hi: int, first_id: int) -> Cols:
     conv = np.flatnonzero(leads["converted_at"] >= 0)[:n]
-    after = leads["converted_at"][conv] + lognormal(rng, 1.0, 1.0, len(conv), US_DAY)
-    created = np.concatenate([cal.sample(rng, np.full(n - len(conv), lo), np.full(n - len(conv), hi - US_SECOND)),
-                              np.where(after < cal.end, after, leads["converted_at"][conv])])
-    from_lead = np.arange(n) >= n - len(conv)
+    n_direct, converted_at = n - len(conv), leads["converted_at"][conv]
+    after = converted_at + lognormal(rng, 1.0, 1.0, len(conv), DAY)
+    created = np.concatenate([np.sort(cal.sample(rng, np.array([lo]), np.array([hi - 1]), n_direct)),
+                              np.where(after < cal.end, after, converted_at)])
+    from_lead = np.arange(n) >= n_direct
     account = rng.choice(len(accounts["weight"]), n, p=accounts["weight"])
     region, segment = accounts["region"][account], accounts["segment"][account]
     owner = np.where(rng.random(n) < 0.85, accounts["owner_rep_id"][account],
                      pick_in_group(rng, reps["region"], region) + 1)
     deal = np.where(from_lead, 0, choose(rng, [.50, .30, .20], n))
-    source = np.where(from_lead, np.pad(leads["lead_source"][conv], (n - len(conv), 0)),
+    source = np.where(from_lead, np.pad(leads["lead_source"][conv], (n_direct, 0)),
                       choose(rng, [.10, .50, .12, .16, .12], n, null_rate=0.01))
     product = choose_by(rng, segment, PRODUCT_BY_SEGMENT)
     amount = np.round(PRICE[product] * PRICE_BY_SEGMENT[segment] * PRICE_BY_DEAL[deal]
                       * rng.lognormal(0.0, 0.55, n), 2)
     amount[rng.random(n) < 0.005] = np.nan
-    cycle = lognormal(rng, CYCLE_DAYS[product] * np.where(segment == 2, 1.3, 1.0), 0.55, n, US_DAY)
+    cycle = lognormal(rng, CYCLE_DAYS[product] * np.where(segment == 2, 1.3, 1.0), 0.55, n, DAY)
     won = rng.random(n) < 0.2 * WIN_BY_SOURCE[source] * WIN_BY_REGION[region] * WIN_BY_DEAL[deal]
-    close = np.clip(business_moment(rng, created + cycle), created + 5 * US_DAY, created + 180 * US_DAY)
+    close = np.clip(business_moment(rng, created + cycle), created + 5 * DAY, created + 180 * DAY)
     close = pull_to_quarter_end(rng, close, created, won)
     is_open = close >= cal.end
     progress = (cal.end - created) / (close - created) * 4 + rng.normal(0.0, 0.5, n)
-    stage = np.where(is_open, np.clip(progress, 0, 3).astype(np.int64), np.where(won, 4, 5))
-    cols = {"account_id": account + 1, "owner_rep_id": owner, "created_at": created,
-            "lead_id": np.pad(leads["lead_id"][conv], (n - len(conv), 0), constant_values=-1),
-            "closed_at": np.where(is_open, -1, close), "stage": stage, "amount": amount,
-            "lead_source": source, "product": product, "deal_type": deal,
-            "life_end": np.where(is_open, cal.end - US_SECOND, close)}
-    order = np.argsort(created, kind="stable")
-    return {"opportunity_id": first_id + np.arange(n)} | {k: v[order] for k, v in cols.items()}
+    return {"opportunity_id": first_id + np.arange(n), "account_id": account + 1,
+            "owner_rep_id": owner, "created_at": created,
+            "lead_id": np.pad(leads["lead_id"][conv], (n_direct, 0), constant_values=-1),
+            "closed_at": np.where(is_open, -1, close), "amount": amount, "lead_source": source,
+            "stage": np.where(is_open, np.clip(progress, 0, 3).astype(np.int64), np.where(won, 4, 5)),
+            "product": product, "deal_type": deal, "life_end": np.where(is_open, cal.end - 1, close)}
 
 
-def activity_details(rng: np.random.Generator, kind: np.ndarray) -> Cols:
-    n, email, meeting = len(kind), kind == 1, kind == 2
-    opened = np.where(email, rng.random(n) < 0.41, -1)
-    call_minutes = np.clip(lognormal(rng, 6.0, 0.8, n, 1), 1, 120)
-    meeting_minutes = np.array([15, 30, 45, 60, 90])[choose(rng, [.1, .45, .15, .25, .05], n)]
-    return {"email_opened": opened,
-            "email_clicked": np.where(email, (opened == 1) & (rng.random(n) < 0.19), -1),
-            "meeting_attended": np.where(meeting, rng.random(n) < 0.8, -1),
-            "duration_minutes": np.where(kind == 0, call_minutes, np.where(meeting, meeting_minutes, -1))}
+def activity_details(rng: Rng, kind: np.ndarray) -> Cols:
+    """Email, meeting and call outcomes; -1 (null) where they do not apply."""
+    opened, clicked, attended, minutes = (np.full(len(kind), -1) for _ in range(4))
+    call, email, meeting = (np.flatnonzero(kind == code) for code in range(3))
+    opened[email] = rng.random(len(email)) < 0.41
+    clicked[email] = (opened[email] == 1) & (rng.random(len(email)) < 0.19)
+    attended[meeting] = rng.random(len(meeting)) < 0.8
+    minutes[call] = np.clip(lognormal(rng, 6.0, 0.8, len(call), 1), 1, 120)
+    minutes[meeting] = np.array([15, 30, 45, 60, 90])[choose(rng, [.1, .45, .15, .25, .05], len(meeting))]
+    return {"email_opened": opened, "email_clicked": clicked, "meeting_attended": attended,
+            "duration_minutes": minutes}
 
 
-def make_activities(rng: np.random.Generator, cal: Calendar, parent: Cols, first_at: np.ndarray,
-                    life_end: np.ndarray, extra: np.ndarray, first_p: list, extra_p: list,
-                    first_is_follow_up: bool) -> Cols:
+def make_activities(rng: Rng, cal: Calendar, parent: Cols, first_at: np.ndarray, life_end: np.ndarray,
+                    extra: np.ndarray, first_p: list[float], extra_p: list[float],
+                    first_is_follow_up: bool) -> pa.Table:
     """A first touch at `first_at` per parent record plus `extra` touches over its life."""
-    m = len(first_at)
-    rows = np.concatenate([np.arange(m), np.repeat(np.arange(m), extra)])
-    kind = np.concatenate([choose(rng, first_p, m), choose(rng, extra_p, len(rows) - m)])
-    later = cal.sample(rng, first_at[rows[m:]], life_end[rows[m:]])
-    return {k: v[rows] for k, v in parent.items()} | activity_details(rng, kind) | {
-        "activity_id": np.zeros(len(rows), np.int64), "activity_type": kind,
-        "occurred_at": np.concatenate([first_at, later]),
-        "is_follow_up": np.where(np.arange(len(rows)) < m, int(first_is_follow_up), 1)}
+    m, k = len(first_at), int(extra.sum())
+    kind = np.concatenate([choose(rng, first_p, m), choose(rng, extra_p, k)])
+    cols = {name: np.concatenate([v, np.repeat(v, extra)]) for name, v in parent.items()}
+    return to_table("activities", cols | activity_details(rng, kind) | {
+        "activity_id": np.zeros(m + k, np.int64), "activity_type": kind,
+        "occurred_at": np.concatenate([first_at, cal.sample(rng, first_at, life_end, extra)]),
+        "is_follow_up": np.concatenate([np.full(m, int(first_is_follow_up)), np.ones(k, np.int64)])})
 
 
-def make_window(rng: np.random.Generator, cal: Calendar, reps: Cols, accounts: Cols,
-                n: int, lo: int, hi: int, done: int) -> dict[str, pa.Table]:
+def make_window(rng: Rng, cal: Calendar, reps: Cols, accounts: Cols, n: int, lo: int, hi: int,
+                done: int) -> dict[str, pa.Table]:
+    """Leads created in [lo, hi), the opportunities of the window and all their activities."""
     leads = make_leads(rng, cal, 3 * n, lo, hi, len(reps["rep_id"]), 3 * done + 1)
     opps = make_opportunities(rng, cal, accounts, reps, leads, n, lo, hi, done + 1)
-    life = (opps["life_end"] - opps["created_at"]) / US_DAY
     on_opps = make_activities(
         rng, cal, {"rep_id": opps["owner_rep_id"], "account_id": opps["account_id"],
                    "opportunity_id": opps["opportunity_id"], "lead_id": np.full(n, -1)},
-        opps["created_at"], opps["life_end"], rng.poisson(life / 45), [.35, .25, .40], [.42, .33, .25], False)
+        opps["created_at"], opps["life_end"], rng.poisson((opps["life_end"] - opps["created_at"]) / (45 * DAY)),
+        [.35, .25, .40], [.42, .33, .25], False)
     answered = np.flatnonzero(leads["first_response_at"] >= 0)
     none = np.full(len(answered), -1)
     on_leads = make_activities(
@@ -382,31 +375,23 @@ def make_window(rng: np.random.Generator, cal: Calendar, reps: Cols, accounts: C
                    "opportunity_id": none, "lead_id": leads["lead_id"][answered]},
         leads["first_response_at"][answered], leads["life_end"][answered],
         rng.poisson(np.where(leads["mql_at"][answered] >= 0, 0.4, 0.03)), [.5, .5, 0], [.45, .45, .1], True)
-    activities = {k: np.concatenate([on_opps[k], on_leads[k]]) for k in on_opps}
     return {"leads": to_table("leads", leads), "opportunities": to_table("opportunities", opps),
-            "activities": to_table("activities", activities)}
+            "activities": pa.concat_tables([on_opps, on_leads])}
 
 
 def parquet_options(schema: pa.Schema) -> dict:
-    """zstd, dictionary pages for categories, delta encoding for integers and timestamps."""
+    """zstd; dictionary pages for categories, delta encoding for integers and timestamps."""
     delta = [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_temporal(f.type)]
     return {"compression": "zstd", "compression_level": 1, "store_schema": False,
             "use_dictionary": [f.name for f in schema if f.name in POOLS],
             "column_encoding": dict.fromkeys(delta, "DELTA_BINARY_PACKED")}
 
 
-def split_due(table: pa.Table, column: str, hi: int) -> tuple[pa.Table, pa.Table]:
-    """Rows with time before `hi` sorted by time, and the remaining rows."""
-    times = table[column].to_numpy().view(np.int64)
-    due = np.flatnonzero(times < hi)
-    order = due[np.argsort(times[due], kind="stable")]  # timsort: fast on presorted runs
-    return table.take(order), table.filter(pa.array(times >= hi)).combine_chunks()
-
-
 class FactWriter:
-    """Buffers generated rows and writes them in time order, once their window is reached.
+    """Buffers rows until their window is reached, then writes them in time order.
 
-    Each file is written by its own background thread, overlapping with generation.
+    Full row groups are written by one background thread per file while the next
+    window is generated.
     """
 
     def __init__(self, out: Path) -> None:
@@ -414,20 +399,28 @@ class FactWriter:
         self.writers = {name: pq.ParquetWriter(out / f"{name}.parquet", schema, **parquet_options(schema))
                         for name, schema in schemas.items()}
         self.pending = {name: schema.empty_table() for name, schema in schemas.items()}
-        self.counts = dict.fromkeys(TIME_COLUMN, 0)
+        self.ready = dict(self.pending)
         self.pool, self.jobs = ThreadPoolExecutor(len(TIME_COLUMN)), []
+        self.counts = dict.fromkeys(TIME_COLUMN, 0)
 
-    def add(self, fresh: dict[str, pa.Table], hi: int) -> None:
-        """Write all buffered and fresh rows whose time is before `hi`."""
+    def add(self, fresh: dict[str, pa.Table], hi: int, last: bool = False) -> None:
+        """Move the buffered and fresh rows with time before `hi` to the files."""
         for job in self.jobs:
             job.result()
         self.jobs = []
         for name, column in TIME_COLUMN.items():
-            due, self.pending[name] = split_due(pa.concat_tables([self.pending[name], fresh[name]]), column, hi)
+            table = pa.concat_tables([self.pending[name], fresh[name]])
+            times = table[column].to_numpy().view(np.int64) // 1_000_000
+            due = np.flatnonzero(times < hi)
+            due = table.take(due[np.argsort(times[due], kind="stable")])  # timsort: presorted runs
             if name == "activities":  # ids follow time order
                 due = due.set_column(0, "activity_id", pa.array(self.counts[name] + 1 + np.arange(len(due))))
-            self.jobs.append(self.pool.submit(self.writers[name].write_table, due, row_group_size=ROW_GROUP))
-            self.counts[name] += len(due)
+            self.pending[name] = table.filter(pa.array(times >= hi)).combine_chunks()
+            ready = pa.concat_tables([self.ready[name], due])
+            cut = len(ready) if last else len(ready) // ROW_GROUP * ROW_GROUP
+            if cut:
+                self.jobs.append(self.pool.submit(self.writers[name].write_table, ready.slice(0, cut), ROW_GROUP))
+            self.ready[name], self.counts[name] = ready.slice(cut), self.counts[name] + len(due)
 
     def close(self) -> dict[str, int]:
         self.pool.shutdown()
@@ -437,45 +430,28 @@ class FactWriter:
         return self.counts
 
 
-def write_facts(seeds: list[np.random.SeedSequence], cal: Calendar, reps: Cols, accounts: Cols,
-                opportunities: int, out: Path) -> dict[str, int]:
-    """Generate the time windows (two at a time, each from its own seed) and write them."""
-    bounds = cal.quantiles(np.linspace(0.0, 1.0, len(seeds) + 1))
-    bounds[0], bounds[-1] = cal.start, cal.end
-    sizes = np.diff(np.round(np.linspace(0, opportunities, len(seeds) + 1)).astype(np.int64))
-    before = np.cumsum(sizes) - sizes
-
-    def window(k: int) -> dict[str, pa.Table]:
-        rng = np.random.Generator(np.random.PCG64(seeds[k]))
-        return make_window(rng, cal, reps, accounts, int(sizes[k]), int(bounds[k]), int(bounds[k + 1]),
-                           int(before[k]))
-
-    sink = FactWriter(out)
-    with ThreadPoolExecutor(2) as makers:
-        ahead = deque(makers.submit(window, k) for k in range(min(2, len(seeds))))
-        for k in range(len(seeds)):
-            fresh = ahead.popleft().result()
-            if k + 2 < len(seeds):
-                ahead.append(makers.submit(window, k + 2))
-            sink.add(fresh, int(bounds[k + 1]))
-    return sink.close()
-
-
 def generate(out_dir: str | Path, opportunities: int = 4000, seed: int = 7,
              start: date = date(2024, 1, 1), months: int = 24) -> dict[str, int]:
     """Write the five tables as Parquet files into out_dir; return their row counts."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    dims_seed, *window_seeds = np.random.SeedSequence(seed).spawn(1 + max(1, -(-opportunities // CHUNK)))
-    rng = np.random.Generator(np.random.PCG64(dims_seed))
+    rng = np.random.Generator(np.random.PCG64(seed))
     cal = Calendar(start, months)
     reps = make_reps(rng, int(np.clip(opportunities // 100, 12, 2000)), start)
     accounts = make_accounts(rng, int(np.clip(opportunities // 4, 50, 500_000)), reps, start)
     for name, cols in (("reps", reps), ("accounts", accounts)):
         table = to_table(name, cols)
         pq.write_table(table, out / f"{name}.parquet", **parquet_options(table.schema))
-    counts = {"reps": len(reps["rep_id"]), "accounts": len(accounts["account_id"])}
-    return counts | write_facts(window_seeds, cal, reps, accounts, opportunities, out)
+    windows = max(1, -(-opportunities // CHUNK))
+    bounds = cal.quantiles(np.linspace(0.0, 1.0, windows + 1))
+    bounds[0], bounds[-1] = cal.start, cal.end
+    sizes = np.diff(np.round(np.linspace(0, opportunities, windows + 1)).astype(np.int64))
+    sink = FactWriter(out)
+    for k in range(windows):
+        fresh = make_window(rng, cal, reps, accounts, int(sizes[k]), int(bounds[k]), int(bounds[k + 1]),
+                            int(sizes[:k].sum()))
+        sink.add(fresh, int(bounds[k + 1]), last=k == windows - 1)
+    return {"reps": len(reps["rep_id"]), "accounts": len(accounts["account_id"])} | sink.close()
 
 
 def main() -> None:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlglot
 import yaml
 
-from conftest import DATA_DIR, PROJECT_DIR, ROOT
+from conftest import DATA_DIR, PROJECT_DIR
 
 # One stderr line of a diagnostic: file:line:col: error[code] message; hint
 DIAG = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>[a-z-]+)\] (?P<msg>.+)$")
@@ -207,8 +208,11 @@ def test_table_formats_values_targets_and_marks(cli, frames):
     won = opps[opps.stage == "won"]
     revenue = won.groupby(won.closed_at.dt.strftime("%Y-%m")).amount.sum()
     rates = expected(frames).win_rate
-    rows = {cells[0]: cells[1:] for line in out.splitlines()
-            if (cells := [c.strip() for c in line.strip("│").split("│")]) and re.match(r"\d{4}-\d\d$", cells[0])}
+    rows: dict[str, list[str]] = {}  # period -> cells, gathered over every table printed
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip("│").split("│")]
+        if re.match(r"\d{4}-\d\d$", cells[0]):
+            rows.setdefault(cells[0], []).extend(cells[1:])
     assert len(rows) == len(rates)
     for period, rate in rates.items():
         mark = "✓" if rate >= target["value"] else "✗"
@@ -275,8 +279,6 @@ def test_output_file_has_ordinary_permissions(cli, tmp_path):
 
 
 def test_compile_postgres_parses_back(cli):
-    import sqlglot
-
     result = cli("compile", "win_rate", "--dialect", "postgres")
     assert result.returncode == 0, result.stderr
     tree = sqlglot.parse_one(result.stdout, read="postgres")
@@ -329,8 +331,6 @@ def test_show_win_rate(cli):
     assert re.search(r"numerator: COUNT\(\*\) on opportunities by closed_at where .*stage = 'won'", out)
     assert re.search(r"denominator: COUNT\(\*\) on opportunities by closed_at where stage IN", out)
     assert "reads opportunities: closed_at, stage\n" in out
-    import sqlglot
-
     sql = out.split("SQL (duckdb, month)\n", 1)[1]
     assert isinstance(sqlglot.parse_one(sql, read="duckdb"), sqlglot.exp.Select)
 

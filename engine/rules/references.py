@@ -115,7 +115,7 @@ def dimension_problem(catalog: Catalog, metric: ResolvedMetric,
             continue
         known = catalog.dimensions(source)
         if len(known.get(name, [])) > 1:
-            paths = ", ".join(".".join([s.alias for s in d.path] + [name]) for d in known[name])
+            paths = ", ".join(".".join([s.name for s in d.path] + [name]) for d in known[name])
             return ("ambiguous-dimension", f"dimension '{name}' is reachable from source "
                     f"'{source}' in more than one way", f"name the path: {paths}")
         return ("unknown-dimension", f"source '{source}' has no dimension '{name}'",
