@@ -7,6 +7,8 @@ Heavy modules (sqlglot, DuckDB, pyarrow, rich) are imported inside the commands 
 
 from __future__ import annotations
 
+import os
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Callable, Optional, TypeVar
@@ -72,6 +74,9 @@ def _guard(action: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
+    except BrokenPipeError:  # `metrics run | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(OK) from None
 
 
 def _load(project: Path | None):

@@ -75,15 +75,27 @@ def _deliver(out: Path | None, write: Callable) -> None:
     target = out.expanduser().resolve()
     if not target.parent.is_dir():
         raise usage(f"cannot write {out}: folder {target.parent} does not exist")
+    if target.is_dir():
+        raise usage(f"cannot write {out}: it is a folder; name a file inside it")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     except BaseException:
         os.unlink(tmp)
         raise
     typer.echo(f"wrote {out}", err=True)
+
+
+def _mode_for(target: Path) -> int:
+    """Keep an existing file's mode; a new file gets the usual mode under the umask."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _width(out: Path | None) -> int:

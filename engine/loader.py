@@ -62,6 +62,8 @@ def load(path: Path | None = None) -> Loaded:
     project, diagnostics = _load_project(project_file)
     templates = Templates(project.vars, root / project.macros)
     loaded = Loaded(root, project, templates, diagnostics=diagnostics + templates.problems)
+    if diagnostics:  # definitions depend on the project's vars and macros: fix it first
+        return loaded
     macro_dir = (root / project.macros).resolve()
     for file in sorted(root.rglob("*.y*ml")):
         if file.suffix in (".yml", ".yaml") and file != project_file \

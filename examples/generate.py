@@ -1,30 +1,30 @@
-"""Deterministic generator of a realistic B2B CRM sample dataset (Parquet).
+"""Deterministic generator of a realistic B2B CRM sample dataset, written as Parquet.
 
 Model
 -----
-* Time: every timestamp lies in [start, start + months). A daily intensity
-  (mild growth x month factor with a July/August dip x weekend factor) drives
-  when leads, opportunities and activities happen; times of day cluster around
-  business hours.
-* Dimensions: reps (uneven regions, a few teams per region, team-based quotas)
-  and accounts (industry, segment, country, owner rep of the same region).
-  Both grow sublinearly with the number of opportunities.
-* Leads run through new -> mql -> sql -> converted with log-normal step delays;
-  a step that would happen after the period end is not reached. Most leads get
-  a first follow-up touch within hours; some never do.
-* Every converted lead becomes an opportunity shortly after conversion, the
-  rest are created directly on accounts. Sales cycles are log-normal per
-  product (5-180 days), win odds depend on lead source, region and deal type,
-  closes are pulled towards quarter ends (strongest in Q4), and deals that
-  would close after the period end stay open at a stage matching progress.
-* Activities: a first touch when an opportunity is created or a lead is first
-  followed up, then further touches spread over the record's life.
+* Time: every timestamp lies in [start, start + months). A daily intensity (mild growth x
+  month factor with a July/August dip x weekend factor) drives when leads, opportunities
+  and activities happen; times of day cluster around business hours.
+* Dimensions: reps (uneven regions, a few teams per region, team-based quotas) and
+  accounts (industry, segment, country, an owner rep of the same region, a propensity
+  tier). Both grow sublinearly with the number of opportunities.
+* Leads run through new -> mql -> sql -> converted with log-normal step delays; a step
+  that would happen after the period end is not reached. Most leads get a first
+  follow-up touch within hours, some never do.
+* Each converted lead becomes an opportunity shortly after conversion; the others are
+  created directly on accounts. Sales cycles are log-normal per product (5-180 days),
+  win odds depend on lead source, region and deal type, closes are pulled towards
+  quarter ends (strongest in Q4), and deals that would close after the period end
+  stay open at a stage matching their progress.
+* Activities: a first touch when an opportunity is created or a lead is followed up,
+  then later touches as a Poisson process over the record's life that follows the
+  daily intensity.
 
-Scale: the period is cut into time windows of ~CHUNK opportunities. A window's
-records are generated together; rows are written once their time falls before
-the window's end and later rows are carried over, so every file is sorted by
-time while memory stays bounded. Internally times are int64 seconds since the
-epoch and -1 (or NaN) marks a null value.
+Scale: the period is cut into time windows of ~CHUNK opportunities. Each window yields
+the leads and opportunities created in it and all touches falling in it, so every file
+is written window by window, sorted by time, with bounded memory. Carried from window
+to window are converted leads whose opportunity starts later and records that may
+still be touched. Internally times are int64 seconds; -1 (or NaN) marks a null.
 """
 from __future__ import annotations
 
@@ -39,46 +39,48 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 HOUR, DAY = 3_600, 86_400
-CHUNK, ROW_GROUP = 100_000, 1_000_000
+CHUNK, ROW_GROUP = 100_000, 1_000_000  # opportunities per time window, max rows per row group
 REGIONS = ["North America", "EMEA", "APAC", "LATAM"]
 REGION_SHARE = np.array([0.45, 0.30, 0.15, 0.10])
 TEAMS = [  # (team, region, share of the region's reps, quota range in k$)
-    ("NA Enterprise", 0, 0.25, 320, 400), ("NA Mid-Market", 0, 0.35, 220, 300),
-    ("NA SMB", 0, 0.40, 150, 200), ("EMEA Enterprise", 1, 0.30, 300, 380),
-    ("EMEA Mid-Market", 1, 0.35, 200, 280), ("EMEA Commercial", 1, 0.35, 150, 210),
-    ("APAC Enterprise", 2, 0.40, 280, 360), ("APAC Commercial", 2, 0.60, 150, 220),
-    ("LATAM Commercial", 3, 1.00, 150, 220)]
+    ("NA Enterprise", 0, .25, 320, 400), ("NA Mid-Market", 0, .35, 220, 300), ("NA SMB", 0, .40, 150, 200),
+    ("EMEA Enterprise", 1, .30, 300, 380), ("EMEA Mid-Market", 1, .35, 200, 280),
+    ("EMEA Commercial", 1, .35, 150, 210), ("APAC Enterprise", 2, .40, 280, 360),
+    ("APAC Commercial", 2, .60, 150, 220), ("LATAM Commercial", 3, 1.0, 150, 220)]
 COUNTRIES = [  # (country, region, share of the region's accounts)
-    ("United States", 0, 0.82), ("Canada", 0, 0.18), ("United Kingdom", 1, 0.30),
-    ("Germany", 1, 0.25), ("France", 1, 0.17), ("Netherlands", 1, 0.12),
-    ("Sweden", 1, 0.08), ("Spain", 1, 0.08), ("Australia", 2, 0.35), ("Japan", 2, 0.25),
-    ("Singapore", 2, 0.20), ("India", 2, 0.20), ("Brazil", 3, 0.45), ("Mexico", 3, 0.30),
-    ("Argentina", 3, 0.13), ("Chile", 3, 0.12)]
-FIRST = ("James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William "
-         "Barbara Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Nancy "
-         "Matthew Lisa Anthony Betty Mark Sandra Paul Ashley Steven Emily Andrew Kimberly "
-         "Joshua Donna Kevin Michelle Brian Carol Priya Wei Carlos Sofia Lukas Emma Hiroshi "
-         "Ana Mateo Chloe Raj Ines Omar Yuki").split()
-LAST = ("Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
-        "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
-        "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright "
-        "Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell "
-        "Mitchell Carter Roberts Mueller Schmidt Tanaka Sato Kumar Silva Dubois Rossi").split()
-NAME_HEAD = ("Blue North Silver Bright Red Iron Clear Swift Green Grand Summit Pine Oak Stone "
-             "River Star Sun Cloud Terra Nova Apex Prime Vertex Quantum Atlas Orion Polar Delta "
-             "Harbor Cedar Maple Falcon Eagle Lake Ocean Crystal Golden Urban Metro Alpine").split()
-NAME_TAIL = ("field bridge point gate works wave line path forge ridge view stack core link "
-             "sphere scape port mark way light crest wood hill dale brook rock spring vale "
-             "haven shore bay wind fire leaf moor stream tower grid loop").split()
-NAME_KIND = ("Systems Labs Group Holdings Technologies Solutions Partners Industries "
-             "Logistics Networks Health Capital").split()
+    ("United States", 0, .82), ("Canada", 0, .18), ("United Kingdom", 1, .30), ("Germany", 1, .25),
+    ("France", 1, .17), ("Netherlands", 1, .12), ("Sweden", 1, .08), ("Spain", 1, .08),
+    ("Australia", 2, .35), ("Japan", 2, .25), ("Singapore", 2, .20), ("India", 2, .20),
+    ("Brazil", 3, .45), ("Mexico", 3, .30), ("Argentina", 3, .13), ("Chile", 3, .12)]
+FIRST = ("James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard "
+         "Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Nancy Matthew Lisa Anthony Betty Mark "
+         "Sandra Paul Ashley Steven Emily Andrew Kimberly Joshua Donna Kevin Michelle Brian Carol Priya "
+         "Wei Carlos Sofia Lukas Emma Hiroshi Ana Mateo Chloe Raj Ines Omar Yuki").split()
+LAST = ("Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+        "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
+        "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill "
+        "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Mueller Schmidt "
+        "Tanaka Sato Kumar Silva Dubois Rossi").split()
+NAME_HEAD = ("Blue North Silver Bright Red Iron Clear Swift Green Grand Summit Pine Oak Stone River Star "
+             "Sun Cloud Terra Nova Apex Prime Vertex Quantum Atlas Orion Polar Delta Harbor Cedar Maple "
+             "Falcon Eagle Lake Ocean Crystal Golden Urban Metro Alpine").split()
+NAME_TAIL = ("field bridge point gate works wave line path forge ridge view stack core link sphere scape "
+             "port mark way light crest wood hill dale brook rock spring vale haven shore bay wind fire "
+             "leaf moor stream tower grid loop").split()
+NAME_KIND = ("Systems Labs Group Holdings Technologies Solutions Partners Industries Logistics Networks "
+             "Health Capital").split()
 MONTH_FACTOR = np.array([0.95, 1.0, 1.05, 1.0, 1.0, 1.0, 0.75, 0.7, 1.05, 1.05, 1.0, 0.85])
+TIER_SHARE, TIER_PULL = [.60, .25, .10, .05], np.array([1.0, 2.0, 4.0, 8.0])  # account propensity tiers
+SEGMENT_PULL = np.array([1.0, 1.8, 3.0])  # relative number of opportunities per account
 PRODUCT_BY_SEGMENT = np.array([[.55, .35, .0, .10], [.15, .50, .15, .20], [.02, .25, .53, .20]])
 PRICE = np.array([9e3, 28e3, 95e3, 14e3])  # median amount per product
 PRICE_BY_SEGMENT, PRICE_BY_DEAL = np.array([0.7, 1.0, 1.8]), np.array([1.0, 0.6, 0.9])
 CYCLE_DAYS = np.array([18.0, 35.0, 75.0, 25.0])  # median sales cycle per product
 WIN_BY_SOURCE = np.array([1.1, 0.75, 1.6, 1.2, 0.9, 1.0])  # last entry: null source (-1)
 WIN_BY_REGION, WIN_BY_DEAL = np.array([1.05, 1.0, 0.9, 0.85]), np.array([1.0, 1.3, 2.3])
+TOUCH_MIX = np.array([  # activity type shares (call, email, meeting) per kind of touch
+    [.35, .25, .40], [.42, .33, .25],  # opportunity: first touch, later touches
+    [.50, .50, .00], [.45, .45, .10]])  # lead: first follow-up, later touches
 POOLS = {"region": REGIONS, "team": [t[0] for t in TEAMS], "country": [c[0] for c in COUNTRIES],
          "industry": ["Software", "Financial Services", "Healthcare", "Manufacturing", "Retail",
                       "Education", "Logistics", "Media"],
@@ -87,63 +89,80 @@ POOLS = {"region": REGIONS, "team": [t[0] for t in TEAMS], "country": [c[0] for 
          "status": ["new", "mql", "sql", "converted", "disqualified"],
          "stage": ["prospecting", "qualification", "proposal", "negotiation", "won", "lost"],
          "product": ["Starter", "Professional", "Enterprise", "Analytics Add-on"],
-         "deal_type": ["new_business", "expansion", "renewal"],
-         "activity_type": ["call", "email", "meeting"]}
-TS, I64, STR, F64, BOOL = pa.timestamp("us"), pa.int64(), pa.string(), pa.float64(), pa.bool_()
+         "deal_type": ["new_business", "expansion", "renewal"], "activity_type": ["call", "email", "meeting"]}
+TS, DATE, I64, F64 = pa.timestamp("us"), pa.date32(), pa.int64(), pa.float64()
+STR, BOOL = pa.string(), pa.bool_()
 SCHEMAS = {name: pa.schema(fields) for name, fields in {
-    "reps": [("rep_id", I64), ("rep_name", STR), ("region", STR), ("team", STR),
-             ("manager", STR), ("hired_at", pa.date32()), ("quarterly_quota", F64)],
-    "accounts": [("account_id", I64), ("account_name", STR), ("industry", STR),
-                 ("segment", STR), ("country", STR), ("region", STR),
-                 ("owner_rep_id", I64), ("created_at", pa.date32())],
-    "leads": [("lead_id", I64), ("created_at", TS), ("lead_source", STR),
-              ("owner_rep_id", I64), ("status", STR), ("mql_at", TS), ("sql_at", TS),
-              ("converted_at", TS), ("first_response_at", TS)],
-    "opportunities": [("opportunity_id", I64), ("account_id", I64), ("owner_rep_id", I64),
-                      ("lead_id", I64), ("created_at", TS), ("closed_at", TS),
-                      ("stage", STR), ("amount", F64), ("lead_source", STR),
-                      ("product", STR), ("deal_type", STR)],
-    "activities": [("activity_id", I64), ("rep_id", I64), ("account_id", I64),
-                   ("opportunity_id", I64), ("lead_id", I64), ("activity_type", STR),
-                   ("occurred_at", TS), ("is_follow_up", BOOL), ("email_opened", BOOL),
-                   ("email_clicked", BOOL), ("meeting_attended", BOOL),
+    "reps": [("rep_id", I64), ("rep_name", STR), ("region", STR), ("team", STR), ("manager", STR),
+             ("hired_at", DATE), ("quarterly_quota", F64)],
+    "accounts": [("account_id", I64), ("account_name", STR), ("industry", STR), ("segment", STR),
+                 ("country", STR), ("region", STR), ("owner_rep_id", I64), ("created_at", DATE)],
+    "leads": [("lead_id", I64), ("created_at", TS), ("lead_source", STR), ("owner_rep_id", I64),
+              ("status", STR), ("mql_at", TS), ("sql_at", TS), ("converted_at", TS),
+              ("first_response_at", TS)],
+    "opportunities": [("opportunity_id", I64), ("account_id", I64), ("owner_rep_id", I64), ("lead_id", I64),
+                      ("created_at", TS), ("closed_at", TS), ("stage", STR), ("amount", F64),
+                      ("lead_source", STR), ("product", STR), ("deal_type", STR)],
+    "activities": [("activity_id", I64), ("rep_id", I64), ("account_id", I64), ("opportunity_id", I64),
+                   ("lead_id", I64), ("activity_type", STR), ("occurred_at", TS), ("is_follow_up", BOOL),
+                   ("email_opened", BOOL), ("email_clicked", BOOL), ("meeting_attended", BOOL),
                    ("duration_minutes", pa.int32())]}.items()}
 TIME_COLUMN = {"leads": "created_at", "opportunities": "created_at", "activities": "occurred_at"}
-# Categorical columns are dictionary-encoded in memory and in the files; as no Arrow
-# schema is stored, readers see the plain types of SCHEMAS.
-MEMORY_SCHEMAS = {name: pa.schema([f.with_type(pa.dictionary(pa.int8(), STR)) if f.name in POOLS
-                                   else f for f in schema]) for name, schema in SCHEMAS.items()}
+# Categorical columns are dictionary-encoded in memory and in the files; as no Arrow schema
+# is stored in the files, readers see the plain types of SCHEMAS.
+MEMORY_SCHEMAS = {name: pa.schema([f.with_type(pa.dictionary(pa.int8(), STR)) if f.name in POOLS else f
+                                   for f in schema]) for name, schema in SCHEMAS.items()}
 
 Cols = dict[str, np.ndarray]
 Rng = np.random.Generator
 
 
 class Calendar:
-    """Daily intensity over the period and a sampler of moments following it."""
+    """Daily intensity over the period; the 'mass' of a moment is the intensity up to it."""
 
     def __init__(self, start: date, months: int) -> None:
-        first = np.datetime64(start, "D")
-        self.n_days = int(((np.datetime64(start, "M") + months).astype("datetime64[D]")
-                           + (start.day - 1) - first).astype(np.int64))
+        first, self.start_date = np.datetime64(start, "D"), start
+        last = (np.datetime64(start, "M") + months).astype("datetime64[D]") + (start.day - 1)
+        self.n_days = int((last - first).astype(np.int64))
         self.start = int(first.astype("datetime64[s]").astype(np.int64))
         self.end = self.start + self.n_days * DAY
         dates = first + np.arange(self.n_days)
-        month_of_year = dates.astype("datetime64[M]").astype(np.int64) % 12
         weekday = (dates.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
-        weight = ((1 + 0.3 * np.arange(self.n_days) / self.n_days) * MONTH_FACTOR[month_of_year]
-                  * np.where(weekday >= 5, 0.12, 1.0))
-        self.cum = np.concatenate([[0.0], np.cumsum(weight)])
-        self.grid = np.arange(self.n_days + 1, dtype=np.float64)
+        self.weight = ((1 + 0.3 * np.arange(self.n_days) / self.n_days) * np.where(weekday >= 5, 0.12, 1.0)
+                       * MONTH_FACTOR[dates.astype("datetime64[M]").astype(np.int64) % 12])
+        self.cum = np.concatenate([[0.0], np.cumsum(self.weight)])
+        bins = np.linspace(0.0, self.cum[-1], 2**16 + 1)  # lookup table: mass bin -> day
+        self.day_of_bin = np.minimum(np.searchsorted(self.cum, bins, side="right") - 1, self.n_days - 1)
+
+    def mass(self, t: np.ndarray) -> np.ndarray:
+        day = np.minimum((t - self.start) // DAY, self.n_days - 1)
+        return self.cum[day] + (t - self.start - day * DAY) / DAY * self.weight[day]
+
+    def moment(self, rng: Rng, mass: np.ndarray, lo: np.ndarray | int, hi: np.ndarray | int) -> np.ndarray:
+        """A business hour on the day holding each mass, clipped to [lo, hi]."""
+        day = self.day_of_bin[(mass * (2**16 / self.cum[-1])).astype(np.int64)]
+        return np.clip(self.start + day * DAY + business_time(rng, len(mass)), lo, hi)
+
+    def sample(self, rng: Rng, lo: int, hi: int, n: int) -> np.ndarray:
+        """n moments in [lo, hi] following the daily intensity."""
+        a, b = self.mass(np.array([lo, hi]))
+        return self.moment(rng, a + rng.random(n) * (b - a), lo, hi)
 
     def quantiles(self, q: np.ndarray) -> np.ndarray:
-        return self.start + (np.interp(q * self.cum[-1], self.cum, self.grid) * DAY).astype(np.int64)
+        return self.start + self.day_of_bin[(q * 2**16).astype(np.int64)] * DAY
 
-    def sample(self, rng: Rng, lo: np.ndarray, hi: np.ndarray, counts: np.ndarray | int = 1) -> np.ndarray:
-        """`counts` moments per [lo, hi] interval, following the daily intensity."""
-        a, b = (np.repeat(np.interp((t - self.start) / DAY, self.grid, self.cum), counts) for t in (lo, hi))
-        day = np.interp(a + rng.random(len(a)) * (b - a), self.cum, self.grid).astype(np.int64)
-        moment = self.start + day * DAY + business_time(rng, len(a))
-        return np.clip(moment, np.repeat(lo, counts), np.repeat(hi, counts))
+
+class Groups:
+    """Items grouped by a small integer, to draw random members of given groups."""
+
+    def __init__(self, group_of_item: np.ndarray) -> None:
+        self.members = np.argsort(group_of_item, kind="stable")
+        self.count = np.bincount(group_of_item)
+        self.first = np.cumsum(self.count) - self.count
+
+    def pick(self, rng: Rng, groups: np.ndarray) -> np.ndarray:
+        offset = (rng.random(len(groups)) * self.count[groups]).astype(np.int64)
+        return self.members[self.first[groups] + offset]
 
 
 def business_time(rng: Rng, n: int) -> np.ndarray:
@@ -159,11 +178,18 @@ def business_moment(rng: Rng, t: np.ndarray) -> np.ndarray:
     return day * DAY + business_time(rng, len(t))
 
 
+def time_order(t: np.ndarray, origin: int) -> np.ndarray:
+    """Stable argsort of times in [origin, origin + 2**32) by two 16-bit radix passes."""
+    offset = t - origin
+    order = np.argsort((offset & 0xFFFF).astype(np.uint16), kind="stable")
+    return order[np.argsort((offset[order] >> 16).astype(np.uint16), kind="stable")]
+
+
 def lognormal(rng: Rng, median: float | np.ndarray, sigma: float, n: int, unit: int) -> np.ndarray:
     return (rng.lognormal(np.log(median), sigma, n) * unit).astype(np.int64)
 
 
-def choose(rng: Rng, p: list[float], n: int, null_rate: float = 0.0) -> np.ndarray:
+def choose(rng: Rng, p: list[float] | np.ndarray, n: int, null_rate: float = 0.0) -> np.ndarray:
     codes = rng.choice(len(p), n, p=np.asarray(p) / np.sum(p))
     return np.where(rng.random(n) < null_rate, -1, codes) if null_rate else codes
 
@@ -174,15 +200,6 @@ def choose_by(rng: Rng, groups: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     for g, p in enumerate(matrix):
         selected = groups == g
         out[selected] = rng.choice(len(p), selected.sum(), p=p / p.sum())
-    return out
-
-
-def pick_in_group(rng: Rng, item_group: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Per element, the index of a random item whose group equals `wanted`."""
-    out = np.empty(len(wanted), np.int64)
-    for g in np.unique(wanted):
-        members, selected = np.flatnonzero(item_group == g), wanted == g
-        out[selected] = members[rng.integers(len(members), size=selected.sum())]
     return out
 
 
@@ -208,8 +225,7 @@ def as_arrow(name: str, values: np.ndarray | pa.Array, typ: pa.DataType) -> pa.A
         return pa.array(values, typ)
     if pa.types.is_boolean(typ):
         return pa.array(values == 1, typ, mask=values < 0)
-    scale = 1_000_000 if pa.types.is_timestamp(typ) else 1
-    return pa.array(values * scale, typ, mask=values < 0)
+    return pa.array(values * (1_000_000 if pa.types.is_timestamp(typ) else 1), typ, mask=values < 0)
 
 
 def to_table(name: str, cols: Cols) -> pa.Table:
@@ -222,9 +238,9 @@ def make_reps(rng: Rng, n: int, start: date) -> Cols:
     counts[0] += n - counts.sum()
     region = rng.permutation(np.repeat(np.arange(len(REGIONS)), counts))
     team = choose_by(rng, region, group_matrix(TEAMS, len(REGIONS)))
-    code = rng.choice(len(FIRST) * len(LAST), n + len(TEAMS), replace=False)
+    code = rng.choice(len(FIRST) * len(LAST), n + len(TEAMS), replace=False)  # reps, then managers
     names = join(pa.array(FIRST).take(code // len(LAST)), " ", pa.array(LAST).take(code % len(LAST)))
-    low, high = np.array([t[3] for t in TEAMS])[team], np.array([t[4] for t in TEAMS])[team]
+    low, high = (np.array([t[i] for t in TEAMS])[team] for i in (3, 4))
     return {"rep_id": np.arange(1, n + 1), "rep_name": names[:n], "region": region, "team": team,
             "manager": names[n:].take(pa.array(team)),
             "hired_at": np.datetime64(start, "D") - rng.integers(60, 6 * 365, n),
@@ -242,16 +258,14 @@ def account_names(rng: Rng, n: int) -> pa.Array:
     return pc.if_else(pa.array(code >= space), join(name, " ", number), name)
 
 
-def make_accounts(rng: Rng, n: int, reps: Cols, start: date) -> Cols:
-    region = choose(rng, REGION_SHARE, n)
-    segment = choose(rng, [0.55, 0.30, 0.15], n)
-    weight = np.array([1.0, 1.8, 3.0])[segment] * rng.lognormal(0.0, 0.7, n)
+def make_accounts(rng: Rng, n: int, reps_by_region: Groups, start: date) -> Cols:
+    region, segment = choose(rng, REGION_SHARE, n), choose(rng, [.55, .30, .15], n)
     return {"account_id": np.arange(1, n + 1), "account_name": account_names(rng, n),
-            "industry": choose(rng, [.22, .16, .12, .14, .12, .07, .09, .08], n),
-            "segment": segment, "country": choose_by(rng, region, group_matrix(COUNTRIES, 4)),
-            "region": region, "owner_rep_id": pick_in_group(rng, reps["region"], region) + 1,
+            "industry": choose(rng, [.22, .16, .12, .14, .12, .07, .09, .08], n), "segment": segment,
+            "country": choose_by(rng, region, group_matrix(COUNTRIES, len(REGIONS))), "region": region,
+            "owner_rep_id": reps_by_region.pick(rng, region) + 1,
             "created_at": np.datetime64(start, "D") - rng.integers(30, 8 * 365, n),
-            "weight": weight / weight.sum()}
+            "pull_group": segment * len(TIER_PULL) + choose(rng, TIER_SHARE, n)}
 
 
 def funnel_step(rng: Rng, prev: np.ndarray, p: float, median_days: float, end: int) -> np.ndarray:
@@ -266,7 +280,8 @@ def funnel_step(rng: Rng, prev: np.ndarray, p: float, median_days: float, end: i
 
 
 def make_leads(rng: Rng, cal: Calendar, n: int, lo: int, hi: int, n_reps: int, first_id: int) -> Cols:
-    created = np.sort(cal.sample(rng, np.array([lo]), np.array([hi - 1]), n))
+    created = cal.sample(rng, lo, hi - 1, n)
+    created = created[time_order(created, lo)]
     mql = funnel_step(rng, created, 0.37, 4.0, cal.end)
     sql = funnel_step(rng, mql, 0.47, 12.0, cal.end)
     converted = funnel_step(rng, sql, 0.31, 18.0, cal.end)
@@ -275,48 +290,55 @@ def make_leads(rng: Rng, cal: Calendar, n: int, lo: int, hi: int, n_reps: int, f
     last = np.maximum(np.maximum(created, mql), sql)
     status = np.select([converted >= 0, sql >= 0, mql >= 0], [3, 2, 1], 0)
     stalled = (status < 3) & (cal.end - last > 30 * DAY)
-    status[stalled & (rng.random(n) < np.where(status == 0, 0.75, 0.5))] = 4
+    status[stalled & (rng.random(n) < np.where(status == 0, 0.75, 0.5))] = 4  # disqualified
     life_end = np.where(converted >= 0, converted, np.minimum(last + 45 * DAY, cal.end - 1))
     return {"lead_id": first_id + np.arange(n), "created_at": created,
             "lead_source": choose(rng, [.45, .20, .10, .10, .15], n, null_rate=0.01),
-            "owner_rep_id": rng.integers(1, n_reps + 1, n), "status": status, "mql_at": mql,
-            "sql_at": sql, "converted_at": converted,
-            "first_response_at": np.where(answered, response, -1),
+            "owner_rep_id": rng.integers(1, n_reps + 1, n), "status": status, "mql_at": mql, "sql_at": sql,
+            "converted_at": converted, "first_response_at": np.where(answered, response, -1),
             "life_end": np.maximum(life_end, response)}
+
+
+def opportunity_seeds(rng: Rng, cal: Calendar, leads: Cols) -> Cols:
+    """Converted leads; each becomes an opportunity shortly after its conversion."""
+    conv = np.flatnonzero(leads["converted_at"] >= 0)
+    converted_at = leads["converted_at"][conv]
+    after = converted_at + lognormal(rng, 1.0, 1.0, len(conv), DAY)
+    return {"lead_id": leads["lead_id"][conv], "lead_source": leads["lead_source"][conv],
+            "created_at": np.where(after < cal.end, after, converted_at)}
 
 
 def pull_to_quarter_end(rng: Rng, close: np.ndarray, created: np.ndarray, won: np.ndarray) -> np.ndarray:
     """Move part of the closes into the last days of their quarter (most in Q4)."""
-    month = close.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
-    next_quarter = (month // 3 + 1) * 3
+    next_quarter = (close.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64) // 3 + 1) * 3
     quarter_end = next_quarter.astype("datetime64[M]").astype("datetime64[s]").astype(np.int64)
     q4 = next_quarter % 12 == 0
     back = 1 + rng.exponential(np.where(q4, 5.0, 3.0)).astype(np.int64)
     target = quarter_end - back * DAY + business_time(rng, len(close))
-    chance = np.where(won, 0.55, 0.35) * np.where(q4, 1.4, 1.0)
-    pulled = ((quarter_end - close < np.where(q4, 60, 45) * DAY) & (rng.random(len(close)) < chance)
+    chance = np.where(won, 0.55, 0.35) * np.where(q4, 1.3, 1.0)
+    pulled = ((quarter_end - close < 45 * DAY) & (rng.random(len(close)) < chance)
               & (target > close) & (target - created <= 180 * DAY))
     return np.where(pulled, target, close)
 
 
-def make_opportunities(rng: Rng, cal: Calendar, accounts: Cols, reps: Cols, leads: Cols,
-                       n: int, lo: int, hi: int, first_id: int) -> Cols:
-    conv = np.flatnonzero(leads["converted_at"] >= 0)[:n]
-    n_direct, converted_at = n - len(conv), leads["converted_at"][conv]
-    after = converted_at + lognormal(rng, 1.0, 1.0, len(conv), DAY)
-    created = np.concatenate([np.sort(cal.sample(rng, np.array([lo]), np.array([hi - 1]), n_direct)),
-                              np.where(after < cal.end, after, converted_at)])
-    from_lead = np.arange(n) >= n_direct
-    account = rng.choice(len(accounts["weight"]), n, p=accounts["weight"])
+def make_opportunities(rng: Rng, sim: Simulation, seeds: Cols, n_direct: int, lo: int, hi: int) -> Cols:
+    """`n_direct` opportunities created in [lo, hi) plus one per due lead seed, sorted by time."""
+    cal, accounts = sim.cal, sim.accounts
+    created = np.concatenate([cal.sample(rng, lo, hi - 1, n_direct), seeds["created_at"]])
+    order = time_order(created, lo)
+    created, n = created[order], len(created)
+    lead_id, lead_source = (np.concatenate([np.full(n_direct, -1), seeds[k]])[order]
+                            for k in ("lead_id", "lead_source"))
+    from_lead = lead_id >= 0
+    account = sim.accounts_by_pull.pick(rng, choose(rng, sim.pull_share, n))
     region, segment = accounts["region"][account], accounts["segment"][account]
-    owner = np.where(rng.random(n) < 0.85, accounts["owner_rep_id"][account],
-                     pick_in_group(rng, reps["region"], region) + 1)
+    other_rep = sim.reps_by_region.pick(rng, region) + 1
+    owner = np.where(rng.random(n) < 0.85, accounts["owner_rep_id"][account], other_rep)
     deal = np.where(from_lead, 0, choose(rng, [.50, .30, .20], n))
-    source = np.where(from_lead, np.pad(leads["lead_source"][conv], (n_direct, 0)),
-                      choose(rng, [.10, .50, .12, .16, .12], n, null_rate=0.01))
+    source = np.where(from_lead, lead_source, choose(rng, [.10, .50, .12, .16, .12], n, null_rate=0.01))
     product = choose_by(rng, segment, PRODUCT_BY_SEGMENT)
-    amount = np.round(PRICE[product] * PRICE_BY_SEGMENT[segment] * PRICE_BY_DEAL[deal]
-                      * rng.lognormal(0.0, 0.55, n), 2)
+    price = PRICE[product] * PRICE_BY_SEGMENT[segment] * PRICE_BY_DEAL[deal]
+    amount = np.round(price * rng.lognormal(0.0, 0.55, n), 2)
     amount[rng.random(n) < 0.005] = np.nan
     cycle = lognormal(rng, CYCLE_DAYS[product] * np.where(segment == 2, 1.3, 1.0), 0.55, n, DAY)
     won = rng.random(n) < 0.2 * WIN_BY_SOURCE[source] * WIN_BY_REGION[region] * WIN_BY_DEAL[deal]
@@ -324,12 +346,35 @@ def make_opportunities(rng: Rng, cal: Calendar, accounts: Cols, reps: Cols, lead
     close = pull_to_quarter_end(rng, close, created, won)
     is_open = close >= cal.end
     progress = (cal.end - created) / (close - created) * 4 + rng.normal(0.0, 0.5, n)
-    return {"opportunity_id": first_id + np.arange(n), "account_id": account + 1,
-            "owner_rep_id": owner, "created_at": created,
-            "lead_id": np.pad(leads["lead_id"][conv], (n_direct, 0), constant_values=-1),
+    return {"opportunity_id": sim.next_id["opportunities"] + np.arange(n), "account_id": account + 1,
+            "owner_rep_id": owner, "lead_id": lead_id, "created_at": created,
             "closed_at": np.where(is_open, -1, close), "amount": amount, "lead_source": source,
             "stage": np.where(is_open, np.clip(progress, 0, 3).astype(np.int64), np.where(won, 4, 5)),
             "product": product, "deal_type": deal, "life_end": np.where(is_open, cal.end - 1, close)}
+
+
+def touch_parents(rng: Rng, cal: Calendar, first_at: np.ndarray, life_end: np.ndarray,
+                  extra_mean: np.ndarray, **ids: np.ndarray) -> Cols:
+    """Records touched at `first_at`, then at the points of a Poisson process in mass with
+    `extra_mean` expected points until `life_end`; `next_mass` is the next point (inf: none)."""
+    start, stop = cal.mass(first_at), cal.mass(life_end)
+    rate = extra_mean / np.maximum(stop - start, 1e-9)
+    following = start + rng.exponential(1.0, len(start)) / rate
+    return ids | {"first_at": first_at, "life_end": life_end, "rate": rate, "stop_mass": stop,
+                  "next_mass": np.where(following <= stop, following, np.inf)}
+
+
+def later_touches(rng: Rng, parents: Cols, until: float) -> tuple[np.ndarray, np.ndarray]:
+    """Parent index and mass of each later touch before mass `until`; advances `next_mass`."""
+    owners, masses = [np.empty(0, np.int64)], [np.empty(0)]
+    due = np.flatnonzero(parents["next_mass"] < until)
+    while len(due):  # one round per touch of the busiest parent
+        owners.append(due)
+        masses.append(parents["next_mass"][due])
+        following = masses[-1] + rng.exponential(1.0, len(due)) / parents["rate"][due]
+        parents["next_mass"][due] = np.where(following <= parents["stop_mass"][due], following, np.inf)
+        due = due[parents["next_mass"][due] < until]
+    return np.concatenate(owners), np.concatenate(masses)
 
 
 def activity_details(rng: Rng, kind: np.ndarray) -> Cols:
@@ -345,38 +390,79 @@ def activity_details(rng: Rng, kind: np.ndarray) -> Cols:
             "duration_minutes": minutes}
 
 
-def make_activities(rng: Rng, cal: Calendar, parent: Cols, first_at: np.ndarray, life_end: np.ndarray,
-                    extra: np.ndarray, first_p: list[float], extra_p: list[float],
-                    first_is_follow_up: bool) -> pa.Table:
-    """A first touch at `first_at` per parent record plus `extra` touches over its life."""
-    m, k = len(first_at), int(extra.sum())
-    kind = np.concatenate([choose(rng, first_p, m), choose(rng, extra_p, k)])
-    cols = {name: np.concatenate([v, np.repeat(v, extra)]) for name, v in parent.items()}
-    return to_table("activities", cols | activity_details(rng, kind) | {
-        "activity_id": np.zeros(m + k, np.int64), "activity_type": kind,
-        "occurred_at": np.concatenate([first_at, cal.sample(rng, first_at, life_end, extra)]),
-        "is_follow_up": np.concatenate([np.full(m, int(first_is_follow_up)), np.ones(k, np.int64)])})
+def make_activities(rng: Rng, cal: Calendar, parents: Cols, lo: int, hi: int, first_id: int) -> Cols:
+    """The first and later touches of the parents that fall in [lo, hi), sorted by time."""
+    p = parents
+    first = np.flatnonzero((p["first_at"] >= lo) & (p["first_at"] < hi))
+    busy, mass = later_touches(rng, p, cal.mass(np.array([hi]))[0])
+    later_at = cal.moment(rng, mass, np.maximum(p["first_at"][busy], lo),
+                          np.minimum(p["life_end"][busy], hi - 1))
+    at = np.concatenate([p["first_at"][first], later_at])
+    order = time_order(at, lo)
+    owner = np.concatenate([first, busy])[order]
+    later, is_lead = order >= len(first), p["lead_id"][owner] >= 0
+    kind = choose_by(rng, 2 * is_lead + later, TOUCH_MIX)
+    return {k: p[k][owner] for k in ("rep_id", "account_id", "opportunity_id", "lead_id")} | \
+        activity_details(rng, kind) | {"activity_id": first_id + np.arange(len(at)), "activity_type": kind,
+                                       "occurred_at": at[order], "is_follow_up": is_lead | later}
 
 
-def make_window(rng: Rng, cal: Calendar, reps: Cols, accounts: Cols, n: int, lo: int, hi: int,
-                done: int) -> dict[str, pa.Table]:
-    """Leads created in [lo, hi), the opportunities of the window and all their activities."""
-    leads = make_leads(rng, cal, 3 * n, lo, hi, len(reps["rep_id"]), 3 * done + 1)
-    opps = make_opportunities(rng, cal, accounts, reps, leads, n, lo, hi, done + 1)
-    on_opps = make_activities(
-        rng, cal, {"rep_id": opps["owner_rep_id"], "account_id": opps["account_id"],
-                   "opportunity_id": opps["opportunity_id"], "lead_id": np.full(n, -1)},
-        opps["created_at"], opps["life_end"], rng.poisson((opps["life_end"] - opps["created_at"]) / (45 * DAY)),
-        [.35, .25, .40], [.42, .33, .25], False)
-    answered = np.flatnonzero(leads["first_response_at"] >= 0)
-    none = np.full(len(answered), -1)
-    on_leads = make_activities(
-        rng, cal, {"rep_id": leads["owner_rep_id"][answered], "account_id": none,
-                   "opportunity_id": none, "lead_id": leads["lead_id"][answered]},
-        leads["first_response_at"][answered], leads["life_end"][answered],
-        rng.poisson(np.where(leads["mql_at"][answered] >= 0, 0.4, 0.03)), [.5, .5, 0], [.45, .45, .1], True)
-    return {"leads": to_table("leads", leads), "opportunities": to_table("opportunities", opps),
-            "activities": pa.concat_tables([on_opps, on_leads])}
+def merge(*parts: Cols) -> Cols:
+    """Concatenate column dicts with the same keys; empty dicts are skipped."""
+    parts = [part for part in parts if part]
+    return {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+
+
+class Simulation:
+    """Reps and accounts, and the fact tables generated from them window by window."""
+
+    def __init__(self, rng: Rng, cal: Calendar, opportunities: int) -> None:
+        self.rng, self.cal = rng, cal
+        self.reps = make_reps(rng, int(np.clip(opportunities // 100, 12, 2000)), cal.start_date)
+        self.reps_by_region = Groups(self.reps["region"])
+        self.accounts = make_accounts(rng, int(np.clip(opportunities // 4, 50, 500_000)),
+                                      self.reps_by_region, cal.start_date)
+        self.accounts_by_pull = Groups(self.accounts["pull_group"])
+        pull = np.outer(SEGMENT_PULL, TIER_PULL).ravel()[:len(self.accounts_by_pull.count)]
+        self.pull_share = self.accounts_by_pull.count * pull
+        self.seeds: Cols = {}  # converted leads whose opportunity is created in a later window
+        self.parents: Cols = {}  # records that may still be touched in a later window
+        self.next_id = dict.fromkeys(TIME_COLUMN, 1)
+
+    def window(self, lo: int, hi: int, n: int) -> dict[str, Cols]:
+        """Leads created in [lo, hi), n opportunities and the touches falling there."""
+        leads = make_leads(self.rng, self.cal, 3 * n, lo, hi, len(self.reps["rep_id"]), self.next_id["leads"])
+        opps = self.opportunities(leads, n, lo, hi)
+        parents = merge(self.parents, *self.new_parents(leads, opps))
+        activities = make_activities(self.rng, self.cal, parents, lo, hi, self.next_id["activities"])
+        alive = (parents["next_mass"] < np.inf) | (parents["first_at"] >= hi)
+        self.parents = {k: v[alive] for k, v in parents.items()}
+        tables = {"leads": leads, "opportunities": opps, "activities": activities}
+        for name, column in TIME_COLUMN.items():
+            self.next_id[name] += len(tables[name][column])
+        return tables
+
+    def opportunities(self, leads: Cols, n: int, lo: int, hi: int) -> Cols:
+        """n opportunities: one per converted lead due before `hi`, the rest created directly."""
+        seeds = merge(self.seeds, opportunity_seeds(self.rng, self.cal, leads))
+        due = seeds["created_at"] < hi
+        self.seeds = {k: v[~due] for k, v in seeds.items()}
+        return make_opportunities(self.rng, self, {k: v[due] for k, v in seeds.items()},
+                                  max(n - int(due.sum()), 0), lo, hi)
+
+    def new_parents(self, leads: Cols, opps: Cols) -> tuple[Cols, Cols]:
+        """The new opportunities and followed-up leads, as records to touch."""
+        life = opps["life_end"] - opps["created_at"]
+        on_opps = touch_parents(self.rng, self.cal, opps["created_at"], opps["life_end"], life / 45 / DAY,
+                                rep_id=opps["owner_rep_id"], account_id=opps["account_id"],
+                                opportunity_id=opps["opportunity_id"], lead_id=np.full(len(life), -1))
+        answered = {k: v[leads["first_response_at"] >= 0] for k, v in leads.items()}
+        no_id = np.full(len(answered["lead_id"]), -1)
+        on_leads = touch_parents(self.rng, self.cal, answered["first_response_at"], answered["life_end"],
+                                 np.where(answered["mql_at"] >= 0, 0.4, 0.03),
+                                 rep_id=answered["owner_rep_id"],
+                                 account_id=no_id, opportunity_id=no_id, lead_id=answered["lead_id"])
+        return on_opps, on_leads
 
 
 def parquet_options(schema: pa.Schema) -> dict:
@@ -387,71 +473,36 @@ def parquet_options(schema: pa.Schema) -> dict:
             "column_encoding": dict.fromkeys(delta, "DELTA_BINARY_PACKED")}
 
 
-class FactWriter:
-    """Buffers rows until their window is reached, then writes them in time order.
-
-    Full row groups are written by one background thread per file while the next
-    window is generated.
-    """
-
-    def __init__(self, out: Path) -> None:
-        schemas = {name: MEMORY_SCHEMAS[name] for name in TIME_COLUMN}
-        self.writers = {name: pq.ParquetWriter(out / f"{name}.parquet", schema, **parquet_options(schema))
-                        for name, schema in schemas.items()}
-        self.pending = {name: schema.empty_table() for name, schema in schemas.items()}
-        self.ready = dict(self.pending)
-        self.pool, self.jobs = ThreadPoolExecutor(len(TIME_COLUMN)), []
-        self.counts = dict.fromkeys(TIME_COLUMN, 0)
-
-    def add(self, fresh: dict[str, pa.Table], hi: int, last: bool = False) -> None:
-        """Move the buffered and fresh rows with time before `hi` to the files."""
-        for job in self.jobs:
-            job.result()
-        self.jobs = []
-        for name, column in TIME_COLUMN.items():
-            table = pa.concat_tables([self.pending[name], fresh[name]])
-            times = table[column].to_numpy().view(np.int64) // 1_000_000
-            due = np.flatnonzero(times < hi)
-            due = table.take(due[np.argsort(times[due], kind="stable")])  # timsort: presorted runs
-            if name == "activities":  # ids follow time order
-                due = due.set_column(0, "activity_id", pa.array(self.counts[name] + 1 + np.arange(len(due))))
-            self.pending[name] = table.filter(pa.array(times >= hi)).combine_chunks()
-            ready = pa.concat_tables([self.ready[name], due])
-            cut = len(ready) if last else len(ready) // ROW_GROUP * ROW_GROUP
-            if cut:
-                self.jobs.append(self.pool.submit(self.writers[name].write_table, ready.slice(0, cut), ROW_GROUP))
-            self.ready[name], self.counts[name] = ready.slice(cut), self.counts[name] + len(due)
-
-    def close(self) -> dict[str, int]:
-        self.pool.shutdown()
-        for job, writer in zip(self.jobs, self.writers.values()):
-            job.result()
-            writer.close()
-        return self.counts
-
-
 def generate(out_dir: str | Path, opportunities: int = 4000, seed: int = 7,
              start: date = date(2024, 1, 1), months: int = 24) -> dict[str, int]:
     """Write the five tables as Parquet files into out_dir; return their row counts."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.Generator(np.random.PCG64(seed))
     cal = Calendar(start, months)
-    reps = make_reps(rng, int(np.clip(opportunities // 100, 12, 2000)), start)
-    accounts = make_accounts(rng, int(np.clip(opportunities // 4, 50, 500_000)), reps, start)
-    for name, cols in (("reps", reps), ("accounts", accounts)):
-        table = to_table(name, cols)
+    sim = Simulation(np.random.Generator(np.random.PCG64(seed)), cal, opportunities)
+    for name in ("reps", "accounts"):
+        table = to_table(name, getattr(sim, name))
         pq.write_table(table, out / f"{name}.parquet", **parquet_options(table.schema))
     windows = max(1, -(-opportunities // CHUNK))
     bounds = cal.quantiles(np.linspace(0.0, 1.0, windows + 1))
     bounds[0], bounds[-1] = cal.start, cal.end
     sizes = np.diff(np.round(np.linspace(0, opportunities, windows + 1)).astype(np.int64))
-    sink = FactWriter(out)
-    for k in range(windows):
-        fresh = make_window(rng, cal, reps, accounts, int(sizes[k]), int(bounds[k]), int(bounds[k + 1]),
-                            int(sizes[:k].sum()))
-        sink.add(fresh, int(bounds[k + 1]), last=k == windows - 1)
-    return {"reps": len(reps["rep_id"]), "accounts": len(accounts["account_id"])} | sink.close()
+    writers = {name: pq.ParquetWriter(out / f"{name}.parquet", MEMORY_SCHEMAS[name],
+                                      **parquet_options(MEMORY_SCHEMAS[name])) for name in TIME_COLUMN}
+    with ThreadPoolExecutor(len(writers)) as pool:  # one thread per file, overlapping generation
+        jobs = []
+        for n, lo, hi in zip(sizes, bounds[:-1], bounds[1:]):
+            tables = sim.window(int(lo), int(hi), int(n))
+            for job in jobs:
+                job.result()
+            jobs = [pool.submit(writers[name].write_table, to_table(name, cols), ROW_GROUP)
+                    for name, cols in tables.items()]
+        for job in jobs:
+            job.result()
+    for writer in writers.values():
+        writer.close()
+    return {"reps": len(sim.reps["rep_id"]), "accounts": len(sim.accounts["account_id"])} | {
+        name: next_id - 1 for name, next_id in sim.next_id.items()}
 
 
 def main() -> None:

@@ -217,9 +217,6 @@ def test_table_formats_values_targets_and_marks(cli, frames):
     for period, rate in rates.items():
         mark = "✓" if rate >= target["value"] else "✗"
         assert rows[period[:7]] == [f"{rate * 100:.1f}% {mark}", f"${revenue[period[:7]]:,.0f}"]
-    jan = rates["2025-01-01"]
-    assert f"{jan * 100:.1f}%" == "26.6%" and "26.6% ✓" in out  # the example from the README
-    assert f"${revenue['2025-01']:,.0f}" in out
     assert {"✓", "✗"} <= set(out)  # both marks occur in the sample data
 
 
