@@ -11,7 +11,8 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable, Optional, TypeVar
+from typing import Annotated, TypeVar
+from collections.abc import Callable
 
 import typer
 
@@ -48,17 +49,17 @@ class OutputFormat(str, Enum):
     parquet = "parquet"
 
 
-ProjectOpt = Annotated[Optional[Path], typer.Option(
+ProjectOpt = Annotated[Path | None, typer.Option(
     "--project", "-p", envvar="METRICS_PROJECT", show_default=False,
     help="Project folder or project.yml (default: ./project.yml, then ./metrics/project.yml).")]
-GrainArg = Annotated[Optional[GrainOpt], typer.Option(
+GrainArg = Annotated[GrainOpt | None, typer.Option(
     "--grain", "-g", case_sensitive=False, show_default=False,
     help="Time grain (default: the first metric's own grain).")]
-ByOpt = Annotated[Optional[list[str]], typer.Option(
+ByOpt = Annotated[list[str] | None, typer.Option(
     "--by", "-b", show_default=False, help="Group by this dimension; repeat for more.")]
-StartOpt = Annotated[Optional[str], typer.Option(help="First day, YYYY-MM-DD (inclusive).")]
-EndOpt = Annotated[Optional[str], typer.Option(help="Last day, YYYY-MM-DD (inclusive).")]
-WhereOpt = Annotated[Optional[list[str]], typer.Option(
+StartOpt = Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (inclusive).")]
+EndOpt = Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD (inclusive).")]
+WhereOpt = Annotated[list[str] | None, typer.Option(
     "--where", "-w", show_default=False,
     help="Row filter over dimensions, e.g. \"region = 'EMEA'\"; repeat to AND them.")]
 
@@ -93,7 +94,7 @@ def _request_options(grain: GrainOpt | None, by: list[str] | None, start: str | 
 
 @app.command()
 def validate(
-    path: Annotated[Optional[Path], typer.Argument(
+    path: Annotated[Path | None, typer.Argument(
         show_default=False, help="Project folder or project.yml (default: as for --project).")]
     = None,
     fmt: Annotated[DiagnosticFormat, typer.Option(
@@ -121,7 +122,7 @@ def compile_(
     metrics: Annotated[list[str], typer.Argument(help="Metric names.")],
     grain: GrainArg = None, by: ByOpt = None, start: StartOpt = None, end: EndOpt = None,
     where: WhereOpt = None,
-    dialect: Annotated[Optional[str], typer.Option(
+    dialect: Annotated[str | None, typer.Option(
         "--dialect", "-d", help="Any sqlglot dialect: duckdb, postgres, snowflake, bigquery, "
         "spark, tsql, trino, ... (default: the project's).", show_default=False)] = None,
     project: ProjectOpt = None,
@@ -137,7 +138,7 @@ def compile_(
 
 @app.command()
 def run(
-    metric: Annotated[Optional[list[str]], typer.Option(
+    metric: Annotated[list[str] | None, typer.Option(
         "--metric", "-m", show_default=False, help="Metric to run; repeat for more (default: all).")]
     = None,
     grain: GrainArg = None, by: ByOpt = None, start: StartOpt = None, end: EndOpt = None,
@@ -145,7 +146,7 @@ def run(
     fmt: Annotated[OutputFormat, typer.Option(
         "--format", "-f", case_sensitive=False, help="table for people; csv, json, parquet for tools.")]
     = OutputFormat.table,
-    out: Annotated[Optional[Path], typer.Option(
+    out: Annotated[Path | None, typer.Option(
         "--output", "-o", show_default=False, help="Write to this file (whole or not at all).")]
     = None,
     project: ProjectOpt = None,
@@ -183,7 +184,7 @@ def list_(project: ProjectOpt = None) -> None:
 @app.command()
 def show(
     name: Annotated[str, typer.Argument(help="Metric name.")],
-    dialect: Annotated[Optional[str], typer.Option("--dialect", "-d", show_default=False,
+    dialect: Annotated[str | None, typer.Option("--dialect", "-d", show_default=False,
                                                    help="Dialect of the SQL shown.")] = None,
     project: ProjectOpt = None,
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlglot import exp
 
@@ -119,6 +119,13 @@ class Catalog:
             return None
         nearest = [d for d in candidates if len(d.path) == len(candidates[0].path)]
         return candidates[0] if len(nearest) == 1 else None
+
+    def direct_joins(self, source: str) -> dict[str, JoinStep]:
+        """The source's own joins, by name, as steps a query can add."""
+        src = self.sources[source]
+        return {j.alias: JoinStep(j.alias, j.alias, j.to, sql.qualify(
+            src.joins[j.alias], source, {j.alias: j.alias, source: source}), source)
+            for j in src.model.joins if j.alias in src.joins and j.to in self.sources}
 
     def _walk(self, name: str, path: tuple[JoinStep, ...], alias: str,
               seen: set[str]) -> Iterator[Dimension]:

@@ -181,9 +181,7 @@ def _in_data(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[Loc, Any]:
     """Pydantic's location without its union and validator tags, and the value there."""
     out: list[str | int] = []
     for i, part in enumerate(loc):
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+        if isinstance(data, dict) and part in data or isinstance(data, list) and isinstance(part, int) and part < len(data):
             data = data[part]
         elif kind == "missing" and i == len(loc) - 1:
             data = None

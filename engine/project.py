@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Protocol
+from typing import TYPE_CHECKING, Protocol
+from collections.abc import Iterable
 
 from . import catalog as catalog_mod
 from . import loader, rules

@@ -7,7 +7,7 @@ here, at parse time. Parse errors are mapped back to the YAML scalar's line and 
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import sqlglot
 from sqlglot import exp
@@ -38,7 +38,7 @@ def parse_fragment(text: str, dialect: str, span: Span, quoted: int = 0,
 
 
 def read_only_problem(tree: exp.Expression, query: bool = False) -> str | None:
-    if isinstance(tree, exp.Block) or isinstance(tree, exp.Semicolon):
+    if isinstance(tree, (exp.Block, exp.Semicolon)):
         return "several statements found; only one is allowed"
     write = next(iter(tree.find_all(*_WRITES)), None)
     if write is not None:

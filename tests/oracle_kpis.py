@@ -8,7 +8,8 @@ from __future__ import annotations
 import itertools
 import math
 from datetime import date
-from typing import Callable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable
 
 import pandas as pd
 

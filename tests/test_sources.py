@@ -153,3 +153,74 @@ def test_fiscal_year_and_week_start(tmp_path, frames):
                                                             unit="D")).dt.date
     want = sunday.value_counts()
     assert all(weeks.opportunities_created == [want.get(p, 0) for p in weeks.period])
+
+
+CROSS = """
+sources:
+  - name: opportunities
+    table: opportunities
+    time: closed_at
+    key: opportunity_id
+    dimensions: {product: product}
+    joins: [{to: reps, on: owner_rep_id = reps.rep_id}]
+  - name: activities
+    table: activities
+    time: occurred_at
+    key: activity_id
+    joins: [{to: reps, on: rep_id = reps.rep_id}]
+  - name: reps
+    table: reps
+    key: rep_id
+    dimensions: {region: region}
+metrics:
+  - name: deals_per_meeting
+    source: opportunities
+    numerator: count(*)
+    numerator_filters: ["stage = 'won'"]
+    denominator:
+      source: activities
+      expr: count(*)
+      filters: ["activity_type = 'meeting'"]
+"""
+
+
+def test_measure_on_another_source(tmp_path, frames):
+    """Won deals (by close month) over meetings held (by meeting month), aligned on period
+    and on the dimension both sources share."""
+    project = write_project(tmp_path, CROSS)
+    got = run(project, ["deals_per_meeting"], grain="month", by=["region"])
+    o, a, r = frames["opportunities"], frames["activities"], frames["reps"][["rep_id", "region"]]
+    won = o[o.stage == "won"].merge(r, left_on="owner_rep_id", right_on="rep_id")
+    meetings = a[a.activity_type == "meeting"].merge(r, on="rep_id")
+    num = won.groupby([months(won.closed_at), "region"]).size()
+    den = meetings.groupby([months(meetings.occurred_at), "region"]).size()
+    assert len(got) > 40
+    for period, region, value in got.itertuples(index=False):
+        n, d = num.get((period, region), 0), den.get((period, region), 0)
+        assert (value is None or math.isnan(value)) if d == 0 else math.isclose(value, n / d)
+    with pytest.raises(engine.UsageError, match="source 'activities' has no dimension "
+                       "'product'"):
+        project.compile(["deals_per_meeting"], by=["product"])
+
+
+def test_filter_on_a_joined_source_without_dimensions(tmp_path, frames):
+    project = write_project(tmp_path, """
+sources:
+  - name: opportunities
+    table: opportunities
+    time: created_at
+    joins: [{to: accounts, on: account_id = accounts.account_id}]
+  - name: accounts
+    table: accounts
+    key: account_id
+metrics:
+  - name: enterprise_opportunities
+    source: opportunities
+    numerator: count(*)
+    filters: ["accounts.segment = 'Enterprise'"]
+""")
+    got = run(project, ["enterprise_opportunities"], grain="year")
+    o, a = frames["opportunities"], frames["accounts"]
+    merged = o.merge(a[["account_id", "segment"]], on="account_id")
+    want = merged[merged.segment == "Enterprise"].groupby(merged.created_at.dt.year).size()
+    assert {p.year: n for p, n in zip(got.period, got.enterprise_opportunities)} == want.to_dict()

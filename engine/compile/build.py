@@ -106,8 +106,7 @@ def _joins(plan: Plan, group: Group, dims: list) -> list[JoinStep]:
     for dim in wanted:
         for step in dim.path:
             steps.setdefault(step.alias, step)
-    direct = {s.alias: s for d in plan.catalog.dimensions(group.source).values()
-              for dim in d for s in dim.path[:1]}
+    direct = plan.catalog.direct_joins(group.source)
     for leaf in group.leaves.values():
         for tree in (leaf.side.expr, *leaf.side.filters):
             for table in sql.tables_used(tree) - {group.source}:

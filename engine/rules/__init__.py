@@ -6,7 +6,7 @@ never renumbered. Every rule runs; validation reports every problem, not the fir
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from ..catalog import Catalog
 from ..diagnostics import Diagnostic
