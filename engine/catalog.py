@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from . import sql
+from . import kinds, sql
 from .diagnostics import Diagnostic, Span, did_you_mean, one_of
 from .loader import Loaded
-from .model import Measure, Metric, Project, Source
+from .model import Measure, Metric, MetricBase, Project, Source
 
 MAX_JOIN_DEPTH = 3
 
@@ -67,18 +67,37 @@ class ResolvedSource:
 
 @dataclass(frozen=True)
 class ResolvedMetric:
-    model: Metric
-    numerator: Side
-    denominator: Side | None
+    """A metric of any kind, resolved: the sides it aggregates and the metrics it uses.
+
+    Ratio and conversion metrics have a numerator (and a denominator); a balance has
+    `opens` (and `closes`) sides; a formula has its parsed `formula`, whose columns name
+    metrics; cumulative, comparison and entity metrics name the metric they are `of`.
+    """
+
+    model: MetricBase
+    numerator: Side | None = None
+    denominator: Side | None = None
+    opens: Side | None = None
+    closes: Side | None = None
+    formula: exp.Expression | None = None
+    condition: exp.Expression | None = None
+    refs: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         return self.model.name
 
     def sides(self) -> Iterator[Side]:
-        yield self.numerator
-        if self.denominator is not None:
-            yield self.denominator
+        for side in (self.numerator, self.denominator, self.opens, self.closes):
+            if side is not None:
+                yield side
+
+    def references(self) -> Iterator[str]:
+        """Every metric this one is computed from, directly."""
+        yield from self.refs
+        for side in self.sides():
+            if side.metric:
+                yield side.metric
 
 
 @dataclass
@@ -145,6 +164,20 @@ class Catalog:
             step = JoinStep(step_alias, join.alias, join.to, on, alias)
             yield from self._walk(join.to, path + (step,), step_alias, seen | {join.to})
 
+    def allowed_dimensions(self, name: str) -> set[str] | None:
+        """What a metric may be grouped by: its own list, else what all its inputs allow
+        (None: anything its sources offer)."""
+        metric = self.metrics.get(name)
+        if metric is None:
+            return None
+        if metric.model.dimensions is not None:
+            return set(metric.model.dimensions)
+        inner = [self.allowed_dimensions(r) for r in metric.references()]
+        known = [s for s in inner if s is not None]
+        entity = getattr(metric.model, "entity", None)
+        common = set.intersection(*known) if known else None
+        return common - {entity} if common is not None and entity else common
+
     def metric_sources(self, name: str) -> set[str]:
         """The sources a metric reads, through the metrics it names."""
         out: set[str] = set()
@@ -154,11 +187,8 @@ class Catalog:
             if current is None or current.name in seen:
                 continue
             seen.add(current.name)
-            for side in current.sides():
-                if side.metric:
-                    stack.append(side.metric)
-                elif side.source:
-                    out.add(side.source)
+            stack.extend(current.references())
+            out.update(side.source for side in current.sides() if side.source)
         return out
 
 
@@ -168,13 +198,14 @@ def resolve(loaded: Loaded) -> tuple[Catalog, list[Diagnostic]]:
     for source in loaded.sources.values():
         catalog.sources[source.name] = _source(source, loaded, out)
     for metric in loaded.metrics.values():
-        resolved = _metric(metric, loaded, out)
+        resolved = _metric(metric, loaded, out) if isinstance(metric, Metric) \
+            else kinds.resolve(metric, loaded, out)
         if resolved is not None:
             catalog.metrics[metric.name] = resolved
     return catalog, out
 
 
-def _parse(text: str, model: Source | Metric | Measure, loc: tuple[str | int, ...],
+def _parse(text: str, model: Source | MetricBase | Measure, loc: tuple[str | int, ...],
            dialect: str, out: list[Diagnostic], query: bool = False) -> exp.Expression | None:
     spans = model.spans
     if loc in spans.broken:
@@ -206,6 +237,24 @@ def _relation(source: Source, loaded: Loaded, out: list[Diagnostic]) -> exp.Expr
     path = path if path.is_absolute() else (loaded.root / path).resolve()
     reader = "read_csv_auto" if path.suffix.lower() in (".csv", ".tsv", ".gz") else "read_parquet"
     return exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(str(path))]))
+
+
+def parse(text: str, model: Source | MetricBase | Measure, loc: tuple[str | int, ...],
+          dialect: str, out: list[Diagnostic]) -> exp.Expression | None:
+    return _parse(text, model, loc, dialect, out)
+
+
+def expression_side(metric: MetricBase, which: str, value: str, loaded: Loaded,
+                    out: list[Diagnostic], time: str | None = None,
+                    extra: tuple[exp.Expression, ...] = ()) -> Side | None:
+    """A side from an aggregate written at ``metric.<which>``, with optional extra filters."""
+    side = _expression_side(metric, which, value, loaded, out)  # type: ignore[arg-type]
+    if side is None:
+        return None
+    qualified = tuple(sql.qualify(f, side.source or "", {}) for f in extra)
+    return Side(side.span, side.text, None, side.source, time or side.time, side.expr,
+                side.filters + qualified, side.filter_spans + (side.span,) * len(extra),
+                side.filter_texts + tuple(f.sql() for f in extra))
 
 
 def _metric(metric: Metric, loaded: Loaded, out: list[Diagnostic]) -> ResolvedMetric | None:
@@ -267,7 +316,7 @@ def _expression_side(metric: Metric, which: str, value: str | Measure, loaded: L
                               metric.spans.value(where), did_you_mean(source_name, loaded.sources)
                               or one_of(loaded.sources)))
         return None
-    time = (measure and measure.time) or metric.time or source.time
+    time = (measure and measure.time) or getattr(metric, "time", None) or source.time
     texts = _filter_texts(metric, which, measure)
     filters = [(_parse(text, metric, loc_, dialect, out), metric.spans.value(loc_))
                for text, loc_ in texts]
@@ -283,8 +332,9 @@ def _expression_side(metric: Metric, which: str, value: str | Measure, loaded: L
 
 def _filter_texts(metric: Metric, which: str,
                   measure: Measure | None) -> list[tuple[str, tuple[str | int, ...]]]:
-    texts = [(t, ("filters", i)) for i, t in enumerate(metric.filters)]
-    texts += [(t, (f"{which}_filters", i)) for i, t in enumerate(getattr(metric, f"{which}_filters"))]
+    texts = [(t, ("filters", i)) for i, t in enumerate(getattr(metric, "filters", []))]
+    texts += [(t, (f"{which}_filters", i))
+              for i, t in enumerate(getattr(metric, f"{which}_filters", []))]
     if measure:
         texts += [(t, (which, "filters", i)) for i, t in enumerate(measure.filters)]
     return texts

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic, Span, UsageError, did_you_mean, relpath
-from .model import Connection, Definition, Join, Measure, Metric, MetricsFile, Project, Source, Target
+from .model import (Balance, Calendar, Connection, Conversion, Definition, Join, Measure,
+                    MetricBase, MetricsFile, Project, Source, Target, metric_kind)
 from .templating import TemplateProblem, Templates
 from .yamlspan import Loc, SpanMap, read_yaml
 
@@ -22,7 +23,8 @@ PROJECT_FILE = "project.yml"
 D = TypeVar("D", bound=Definition)
 _NESTED: dict[str, type[BaseModel]] = {
     "numerator": Measure, "denominator": Measure, "target": Target, "joins": Join,
-    "connection": Connection,
+    "connection": Connection, "calendar": Calendar, "conversion": Conversion,
+    "balance": Balance,
 }
 
 
@@ -34,7 +36,7 @@ class Loaded:
     project: Project
     templates: Templates
     sources: dict[str, Source] = field(default_factory=dict)
-    metrics: dict[str, Metric] = field(default_factory=dict)
+    metrics: dict[str, MetricBase] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
@@ -100,11 +102,13 @@ def _load_file(loaded: Loaded, file: Path) -> None:
     data = _render(data, (), spans, loaded.templates, loaded.diagnostics)
     if _validate(MetricsFile, data, spans, loaded.diagnostics) is None:
         return
-    for kind, model, table in (("sources", Source, loaded.sources),
-                               ("metrics", Metric, loaded.metrics)):
-        for i, item in enumerate(data.get(kind, [])):
-            _add(table, _validate(model, item, spans.sub((kind, i)), loaded.diagnostics),
-                 kind[:-1], loaded.diagnostics)
+    for i, item in enumerate(data.get("sources", [])):
+        _add(loaded.sources, _validate(Source, item, spans.sub(("sources", i)),
+                                       loaded.diagnostics), "source", loaded.diagnostics)
+    for i, item in enumerate(data.get("metrics", [])):
+        kind = metric_kind(item) if isinstance(item, dict) else MetricBase
+        _add(loaded.metrics, _validate(kind, item, spans.sub(("metrics", i)),
+                                       loaded.diagnostics), "metric", loaded.diagnostics)
 
 
 def _add(table: dict[str, D], item: D | None, kind: str, out: list[Diagnostic]) -> None:
@@ -203,7 +207,8 @@ def _one(model: type[BaseModel], error: dict[str, Any], loc: Loc, value: Any,
     kind, msg = error["type"], error["msg"]
     field = str(loc[-1]) if loc else model.__name__.lower()
     owner = _model_at(model, loc[:-1])
-    noun = "project" if owner is Project else owner.__name__.lower()
+    noun = "project" if owner is Project else \
+        "metric" if issubclass(owner, MetricBase) else owner.__name__.lower()
     if kind == "extra_forbidden":
         fields = list(owner.model_fields)
         hint = did_you_mean(field, fields) or f"the {noun} fields are: {', '.join(fields)}"

@@ -31,6 +31,12 @@ class Format(str, Enum):
     percent = "percent"
     currency = "currency"
     days = "days"
+    hours = "hours"
+
+
+class Fill(str, Enum):
+    zero = "zero"
+    empty = "empty"
 
 
 class Weekday(str, Enum):
@@ -60,6 +66,17 @@ class Connection(Definition):
     type: str = Field("duckdb", description="Adapter name: duckdb, postgres, spark, ...")
 
 
+class Calendar(Definition):
+    """Gregorian (with the fiscal year's first month), or a retail 4-4-5 style calendar."""
+
+    type: Literal["gregorian", "retail"] = "gregorian"
+    pattern: Literal["4-4-5", "4-5-4", "5-4-4"] = "4-5-4"
+    year_end_month: int = Field(1, ge=1, le=12, description="Retail years end in this month.")
+    year_end: Literal["last", "nearest"] = Field(
+        "last", description="On the last week-end day of that month, or the one nearest "
+        "its end.")
+
+
 class Project(Definition):
     """The project file (`project.yml`): settings shared by every definition."""
 
@@ -70,6 +87,9 @@ class Project(Definition):
     macros: str = Field("macros", description="Folder of Jinja macro files, relative to the project.")
     week_start: Weekday = Weekday.monday
     fiscal_year_start_month: int = Field(1, ge=1, le=12)
+    calendar: Calendar = Field(default_factory=lambda: Calendar())
+    timezone: str | None = Field(None, description="Time zone periods are counted in; "
+                                 "timestamps are read as UTC (e.g. America/New_York).")
     currency_symbol: str = "$"
 
 
@@ -97,6 +117,10 @@ class Source(Definition):
     key: Name | list[Name] | None = None
     dimensions: dict[Name, SqlText] = Field(default_factory=dict)
     joins: list[Join] = Field(default_factory=list)
+    grain: Grain | None = Field(None, description="The grain rows are kept at (quotas per "
+                                "quarter); finer grains are refused.")
+    timezone: Literal["project", "none"] = Field(
+        "project", description="'none' for time columns already in local time (dates).")
 
     @model_validator(mode="after")
     def _one_origin(self) -> Source:
@@ -134,13 +158,27 @@ class Target(Definition):
     direction: Literal["higher", "lower"] = "higher"
 
 
-class Metric(Definition):
-    """A numerator, optionally over a denominator, with filters, at a time grain."""
+class MetricBase(Definition):
+    """What every kind of metric has: a name, how to present it, and its goal."""
 
     name: Name
     label: str | None = None
     description: str | None = None
     owner: str | None = None
+    grain: Grain = Grain.month
+    dimensions: list[str] | None = Field(
+        None, description="Dimensions it may be grouped by; all of its sources' when omitted.")
+    format: Format = Format.number
+    target: Target | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
+
+class Metric(MetricBase):
+    """A numerator, optionally over a denominator, with filters, at a time grain."""
+
     source: Name | None = None
     time: Name | None = Field(None, description="Overrides the source's time column.")
     numerator: SqlText | Measure
@@ -148,15 +186,99 @@ class Metric(Definition):
     filters: list[SqlText] = Field(default_factory=list, description="Apply to both sides.")
     numerator_filters: list[SqlText] = Field(default_factory=list)
     denominator_filters: list[SqlText] = Field(default_factory=list)
-    grain: Grain = Grain.month
-    dimensions: list[str] | None = Field(
-        None, description="Dimensions it may be grouped by; all of its source's when omitted.")
-    format: Format = Format.number
-    target: Target | None = None
+    min_denominator: float | None = Field(
+        None, description="Below this denominator the value is empty: insufficient data.")
+    fill: Fill | None = Field(
+        None, description="A period with no rows shows zero or empty (default: zero for "
+        "counts and sums, empty otherwise).")
+    snapshot: Literal["last"] | None = Field(
+        None, description="Rows are snapshots: take the last snapshot of each period "
+        "(semi-additive), not the sum over the period.")
 
-    @property
-    def title(self) -> str:
-        return self.label or self.name
+
+class Conversion(Definition):
+    start: Name = Field(description="Time column of the first step; the cohort's time.")
+    end: Name = Field(description="Time column of the step reached.")
+    within_days: int | None = Field(None, ge=0, description="Count only if reached in time.")
+
+
+class ConversionMetric(MetricBase):
+    """Share of rows that reach one step from another, cohorted by the first step's time."""
+
+    source: Name
+    conversion: Conversion
+    filters: list[SqlText] = Field(default_factory=list)
+    min_denominator: float | None = None
+
+
+class Balance(Definition):
+    opens: Name = Field(description="Time a row starts counting (created_at).")
+    closes: Name | None = Field(None, description="Time it stops counting (closed_at).")
+    at: Literal["start", "end"] = Field("end", description="Balance at the period's start "
+                                        "(its first day) or end.")
+
+
+class BalanceMetric(MetricBase):
+    """A balance from dates alone: what is open at each period's start or end."""
+
+    source: Name
+    measure: SqlText = Field(description="count(*) or sum(...) of each open row.")
+    balance: Balance
+    filters: list[SqlText] = Field(default_factory=list)
+
+
+class FormulaMetric(MetricBase):
+    """Arithmetic over other metrics, computed from their aggregates."""
+
+    formula: SqlText = Field(description="e.g. won_revenue / deals_won")
+    min_denominator: float | None = None
+
+
+class CumulativeMetric(MetricBase):
+    """A metric accumulated to date (MTD/QTD/YTD) or over trailing periods."""
+
+    of: Name
+    to_date: Grain | None = Field(None, description="Accumulate within each month, quarter, "
+                                  "or year.")
+    trailing: int | None = Field(None, ge=1, description="Accumulate over the last N periods.")
+
+    @model_validator(mode="after")
+    def _one_window(self) -> CumulativeMetric:
+        if (self.to_date is None) == (self.trailing is None):
+            raise ValueError("a cumulative metric needs exactly one of 'to_date' or 'trailing'")
+        return self
+
+
+class ComparisonMetric(MetricBase):
+    """A metric against an earlier period: change, percent change, or the earlier value."""
+
+    of: Name
+    compare: Literal["previous_period", "previous_year"]
+    change: Literal["absolute", "percent", "previous"] = "percent"
+
+
+class EntityMetric(MetricBase):
+    """An aggregate of a per-entity aggregate: share of reps at quota, median per rep."""
+
+    of: Name = Field(description="The metric computed per entity.")
+    entity: str = Field(description="The dimension that names the entity, e.g. rep.")
+    condition: SqlText | None = Field(None, description="e.g. '>= 1'; for count and share.")
+    aggregate: Literal["count", "share", "avg", "median", "sum", "min", "max"] = "count"
+
+
+MetricKind = (Metric | ConversionMetric | BalanceMetric | FormulaMetric | CumulativeMetric
+              | ComparisonMetric | EntityMetric)
+
+
+def metric_kind(data: dict[str, Any]) -> type[MetricBase]:
+    """The kind of a metric, from the shape of its YAML."""
+    for key, kind in (("formula", FormulaMetric), ("conversion", ConversionMetric),
+                      ("balance", BalanceMetric), ("entity", EntityMetric),
+                      ("compare", ComparisonMetric), ("to_date", CumulativeMetric),
+                      ("trailing", CumulativeMetric)):
+        if key in data:
+            return kind
+    return Metric
 
 
 class MetricsFile(Definition):

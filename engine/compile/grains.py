@@ -109,6 +109,11 @@ def periods_between(first: date, end_exclusive: date, grain: Grain) -> list[date
     return out
 
 
+def previous_period(start: date, grain: Grain, calendar: Calendar) -> date:
+    """The first day of the period before the one starting on ``start``."""
+    return period_start(start - timedelta(days=1), grain, calendar)
+
+
 def next_period(start: date, grain: Grain) -> date:
     """The first day of the period after the one starting on ``start``."""
     if grain is Grain.day:

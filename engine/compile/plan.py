@@ -1,14 +1,17 @@
 """Plan a request: which aggregates to compute, grouped into one scan per (source, time column).
 
-Every side of every requested metric (and of the metrics they name) becomes a :class:`Leaf`:
-one aggregate column. Leaves reading the same source on the same time column share a
-:class:`Group`, which the builder turns into one aggregate query with conditional aggregation.
+Every side of every metric the request needs (requested, or used by one that is) becomes a
+:class:`Leaf`: one aggregate column. Leaves reading the same source on the same time column
+share a :class:`Group`, which the builder turns into one aggregate query with conditional
+aggregation. Entity metrics (an aggregate of a per-entity metric) plan a request of their own.
+The plan also works out how far before the requested start the data must be read, so a
+comparison or a trailing window has its earlier periods.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlglot
 from sqlglot import exp
@@ -18,8 +21,12 @@ from .. import sql
 from ..catalog import Catalog, Dimension, ResolvedMetric, Side
 from ..diagnostics import UsageError, did_you_mean, one_of
 from ..dialects import Capabilities
-from ..model import Grain
+from ..model import (BalanceMetric, ComparisonMetric, CumulativeMetric, EntityMetric,
+                     FormulaMetric, Grain, Metric)
 from ..rules.references import dimension_problem
+from .grains import Calendar, period_start, previous_period
+
+GRAIN_ORDER = [Grain.day, Grain.week, Grain.month, Grain.quarter, Grain.year]
 
 
 @dataclass(frozen=True)
@@ -39,19 +46,36 @@ class Leaf:
     alias: str
     side: Side
     additive: bool
+    fill_zero: bool
+    history: bool = False  # a balance flow: rows before the range count too
 
 
 @dataclass
 class Group:
-    """One scan: every leaf on the same source and time column."""
+    """One scan: every leaf on the same source and time column (and snapshot mode)."""
 
     source: str
     time: str
+    last: bool = False  # snapshot rows: keep each period's last snapshot
     leaves: dict[str, Leaf] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
-        return f"agg_{self.source}_{self.time}"
+        return f"agg_{self.source}_{self.time}" + ("_last" if self.last else "")
+
+    @property
+    def history(self) -> bool:
+        return any(leaf.history for leaf in self.leaves.values())
+
+
+@dataclass
+class EntityPlan:
+    metric: ResolvedMetric
+    inner: Plan
+
+    @property
+    def name(self) -> str:
+        return f"ent_{self.metric.name}"
 
 
 @dataclass
@@ -62,8 +86,14 @@ class Plan:
     metrics: list[ResolvedMetric]
     dialect: str = "duckdb"
     can: Capabilities = field(default_factory=Capabilities)
-    groups: dict[tuple[str, str], Group] = field(default_factory=dict)
+    groups: dict[tuple[str, str, bool], Group] = field(default_factory=dict)
+    entities: dict[str, EntityPlan] = field(default_factory=dict)
     where: list[exp.Expression] = field(default_factory=list)
+    read_from: date | None = None  # the requested start, moved back for lookbacks
+
+    @property
+    def calendar(self) -> Calendar:
+        return Calendar.of(self.catalog.project)
 
     def leaf_group(self, alias: str) -> Group:
         return next(g for g in self.groups.values() if alias in g.leaves)
@@ -82,8 +112,12 @@ def plan(catalog: Catalog, request: Request, dialect: str, can: Capabilities) ->
     result = Plan(catalog, request, grain, metrics, dialect, can)
     for metric in metrics:
         _check_by(catalog, metric, request.by)
-        _add_leaves(result, metric)
+    for metric in _needed(catalog, metrics):
+        _add(result, metric)
     result.where = [_where(catalog, text, metrics) for text in request.where]
+    _check_grains(result)
+    if request.start:
+        result.read_from = min(_read_from(result, m, request.start) for m in metrics)
     return result
 
 
@@ -95,32 +129,121 @@ def _metric(catalog: Catalog, name: str) -> ResolvedMetric:
     return metric
 
 
+def _needed(catalog: Catalog, metrics: list[ResolvedMetric]) -> list[ResolvedMetric]:
+    """The requested metrics and every metric they are computed from, each once, in order."""
+    out: dict[str, ResolvedMetric] = {}
+
+    def visit(metric: ResolvedMetric) -> None:
+        if metric.name in out:
+            return
+        out[metric.name] = metric
+        if not isinstance(metric.model, EntityMetric):  # its input is planned on its own
+            for name in metric.references():
+                visit(catalog.metrics[name])
+    for metric in metrics:
+        visit(metric)
+    return list(out.values())
+
+
 def _check_by(catalog: Catalog, metric: ResolvedMetric, by: tuple[str, ...]) -> None:
     if len(set(by)) != len(by):
         raise UsageError("a dimension is repeated in --by")
-    allowed = metric.model.dimensions
+    allowed = catalog.allowed_dimensions(metric.name)
     for name in by:
         if allowed is not None and name not in allowed:
             raise UsageError(f"metric '{metric.name}' cannot be grouped by '{name}'; "
-                             f"its dimensions are: {', '.join(allowed) or 'none'}")
+                             f"its dimensions are: {', '.join(sorted(allowed)) or 'none'}")
         problem = dimension_problem(catalog, metric, name)
         if problem:
             raise UsageError(f"cannot group '{metric.name}' by '{name}': {problem[1]}; "
                              f"{problem[2]}")
+        if name in catalog.metrics:
+            raise UsageError(f"'{name}' names both a metric and a dimension; rename one")
 
 
-def _add_leaves(result: Plan, metric: ResolvedMetric) -> None:
-    for which, side in (("num", metric.numerator), ("den", metric.denominator)):
-        if side is None:
-            continue
-        if side.metric:
-            _add_leaves(result, result.catalog.metrics[side.metric])
+def _add(result: Plan, metric: ResolvedMetric) -> None:
+    model = metric.model
+    if isinstance(model, EntityMetric):
+        inner = Request((model.of,), result.grain, result.request.by + (model.entity,),
+                        result.request.start, result.request.end, result.request.where)
+        result.entities[metric.name] = EntityPlan(
+            metric, plan(result.catalog, inner, result.dialect, result.can))
+        return
+    last = isinstance(model, Metric) and model.snapshot == "last"
+    for role in ("num", "den", "opens", "closes"):
+        side = getattr(metric, ROLES[role])
+        if side is None or side.metric:
             continue
         assert side.source and side.time and side.expr is not None
-        group = result.groups.setdefault((side.source, side.time),
-                                         Group(side.source, side.time))
-        alias = f"{metric.name}__{which}"
-        group.leaves[alias] = Leaf(alias, side, sql.additive(side.expr))
+        group = result.groups.setdefault((side.source, side.time, last),
+                                         Group(side.source, side.time, last))
+        alias = f"{metric.name}__{role}"
+        group.leaves[alias] = Leaf(alias, side, sql.additive(side.expr),
+                                   _fill_zero(metric, side), role in ("opens", "closes"))
+
+
+ROLES = {"num": "numerator", "den": "denominator", "opens": "opens", "closes": "closes"}
+
+
+def _fill_zero(metric: ResolvedMetric, side: Side) -> bool:
+    fill = getattr(metric.model, "fill", None)
+    return fill.value == "zero" if fill is not None else sql.additive(side.expr)  # type: ignore
+
+
+def _check_grains(result: Plan) -> None:
+    """A source kept per quarter (quotas) cannot be asked for by month."""
+    rank = GRAIN_ORDER.index(result.grain)
+    for group in result.groups.values():
+        native = result.catalog.sources[group.source].model.grain
+        if native is None or native is result.grain or native is Grain.day:
+            continue
+        fits = rank > GRAIN_ORDER.index(native) and native is not Grain.week \
+            and result.grain is not Grain.week
+        if not fits:
+            raise UsageError(f"source '{group.source}' holds one row per {native.value}; "
+                             f"ask for {native.value} or a coarser grain, not {result.grain.value}")
+
+
+def _read_from(result: Plan, metric: ResolvedMetric, start: date) -> date:
+    """How far back a metric needs data so that its first requested period is complete."""
+    calendar, grain = result.calendar, result.grain
+    first = period_start(start, grain, calendar)
+    model = metric.model
+    refs = [result.catalog.metrics[r] for r in metric.references()]
+    if isinstance(model, ComparisonMetric):
+        first = _back(first, lookback_periods(model, grain), grain, calendar)
+    elif isinstance(model, CumulativeMetric) and model.trailing:
+        first = _back(first, model.trailing - 1, grain, calendar)
+    elif isinstance(model, CumulativeMetric) and model.to_date:
+        _check_to_date(model, grain)
+        first = period_start(first, model.to_date, calendar)
+    elif isinstance(model, BalanceMetric):
+        first = _back(first, 1, grain, calendar)  # where the rows opened earlier are counted
+    if isinstance(model, (FormulaMetric, ComparisonMetric, CumulativeMetric)):
+        return min([first] + [_read_from(result, ref, first) for ref in refs])
+    return first
+
+
+def _check_to_date(model: CumulativeMetric, grain: Grain) -> None:
+    assert model.to_date is not None
+    if GRAIN_ORDER.index(model.to_date) <= GRAIN_ORDER.index(grain) or grain is Grain.week \
+            and model.to_date is Grain.month:
+        raise UsageError(f"'{model.name}' accumulates to date within a {model.to_date.value}; "
+                         f"ask for a grain finer than {model.to_date.value}, not {grain.value}")
+
+
+def lookback_periods(model: ComparisonMetric, grain: Grain) -> int:
+    """How many periods back the compared period is: 1, or a year's worth at this grain."""
+    if model.compare == "previous_period":
+        return 1
+    return {Grain.day: 364, Grain.week: 52, Grain.month: 12, Grain.quarter: 4,
+            Grain.year: 1}[grain]
+
+
+def _back(first: date, periods: int, grain: Grain, calendar: Calendar) -> date:
+    for _ in range(periods):
+        first = previous_period(first, grain, calendar)
+    return first
 
 
 def _where(catalog: Catalog, text: str, metrics: list[ResolvedMetric]) -> exp.Expression:
@@ -141,3 +264,7 @@ def _where(catalog: Catalog, text: str, metrics: list[ResolvedMetric]) -> exp.Ex
                 raise UsageError(f"--where uses '{name}', which is not a dimension of "
                                  f"'{metric.name}': {problem_[1]}; {problem_[2]}")
     return tree
+
+
+def day_before(value: date) -> date:
+    return value - timedelta(days=1)

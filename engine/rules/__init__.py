@@ -21,6 +21,7 @@ RULES: tuple[Rule, ...] = (
     references.time_columns,
     references.metric_cycles,
     references.metric_dimensions,
+    references.entity_dimensions,
     aggregation.measures_aggregate,
     aggregation.filters_row_level,
     aggregation.dimensions_row_level,

@@ -80,18 +80,20 @@ def metric_cycles(catalog: Catalog) -> Iterator[Diagnostic]:
         cycle = _cycle_from(catalog, metric.name, [metric.name])
         if cycle and frozenset(cycle) not in reported:
             reported.add(frozenset(cycle))
+            first = next((k for k in ("numerator", "formula", "of") if k in
+                          type(metric.model).model_fields), "name")
             yield Diagnostic("metric-cycle", "metrics refer to each other in a cycle: "
-                             + " -> ".join(cycle), metric.model.spans.value(("numerator",)),
+                             + " -> ".join(cycle), metric.model.spans.value((first,)),
                              "one of them must be defined from a source, not from the others")
 
 
 def _cycle_from(catalog: Catalog, start: str, path: list[str]) -> list[str] | None:
     current = catalog.metrics.get(path[-1])
-    for side in current.sides() if current else ():
-        if side.metric == start:
+    for name in current.references() if current else ():
+        if name == start:
             return path + [start]
-        if side.metric and side.metric not in path:
-            found = _cycle_from(catalog, start, path + [side.metric])
+        if name not in path:
+            found = _cycle_from(catalog, start, path + [name])
             if found:
                 return found
     return None
@@ -121,3 +123,23 @@ def dimension_problem(catalog: Catalog, metric: ResolvedMetric,
         return ("unknown-dimension", f"source '{source}' has no dimension '{name}'",
                 did_you_mean(name, known) or one_of(known))
     return None
+
+
+def entity_dimensions(catalog: Catalog) -> Iterator[Diagnostic]:
+    """unknown-dimension: an entity metric's entity is a dimension of what it aggregates.
+
+    bad:  ``entity: reps``   good: ``entity: rep`` (a dimension of every source it reads)
+    """
+    for metric in catalog.metrics.values():
+        entity = getattr(metric.model, "entity", None)
+        if entity is None or metric.model.of not in catalog.metrics:  # type: ignore
+            continue
+        of = metric.model.of  # type: ignore[union-attr]
+        problem = dimension_problem(catalog, catalog.metrics[of], entity)
+        allowed = catalog.allowed_dimensions(of)
+        if not problem and allowed is not None and entity not in allowed:
+            problem = ("unknown-dimension", f"metric '{of}' may not be grouped by '{entity}'",
+                       f"add '{entity}' to the dimensions of '{of}'")
+        if problem:
+            yield Diagnostic(problem[0], problem[1], metric.model.spans.value(("entity",)),
+                             problem[2])
