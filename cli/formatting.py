@@ -18,6 +18,8 @@ def value(x: float | int | None, fmt: Format, currency: str = "$") -> str:
             else f"{'-' if x < 0 else ''}{currency}{abs(x):,.2f}"
     if fmt is Format.days:
         return f"{x:,.1f} d"
+    if fmt is Format.hours:
+        return f"{x:,.1f} h"
     if float(x).is_integer():
         return f"{int(x):,}"
     return f"{x:,.2f}"
@@ -34,14 +36,9 @@ def on_target(x: float | int | None, t: Target) -> bool | None:
     return x >= t.value if t.direction == "higher" else x <= t.value
 
 
-def period(day: date, grain: str, fiscal_start_month: int = 1) -> str:
-    """A period's name from its first day: 2025-03, 2025 Q1, FY2026 Q1, 2025."""
-    if grain == "month":
-        return f"{day.year}-{day.month:02d}"
-    if grain in ("quarter", "year"):
-        months_in = (day.month - fiscal_start_month) % 12
-        year = day.year if fiscal_start_month == 1 else \
-            day.year + (1 if day.month >= fiscal_start_month else 0)
-        prefix = str(year) if fiscal_start_month == 1 else f"FY{year}"
-        return prefix if grain == "year" else f"{prefix} Q{months_in // 3 + 1}"
-    return day.isoformat()
+def period(day: date, grain: str, project) -> str:
+    """A period's name from its first day (2025-03, 2025 Q1, FY2026 Q1, FY2025 P07)."""
+    from engine.compile.grains import Calendar, period_label
+    from engine.model import Grain
+
+    return period_label(day, Grain(grain), Calendar.of(project))

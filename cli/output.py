@@ -162,7 +162,7 @@ def _rich_table(table: "pyarrow.Table", project: "Project", metrics: list[str], 
         view.add_column(head, justify="right")
     columns = {c: table.column(c).to_pylist() for c in keys + metrics}
     for i in range(table.num_rows):
-        cells = [formatting.period(columns[k][i], grain, settings.fiscal_year_start_month)
+        cells = [formatting.period(columns[k][i], grain, settings)
                  if k == "period" else _text(columns[k][i]) for k in keys]
         cells += [_cell(columns[name][i], project.metrics[name], settings.currency_symbol)
                   for name in metrics]

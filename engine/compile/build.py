@@ -24,7 +24,7 @@ from ..diagnostics import UsageError
 from ..model import EntityMetric
 from .grains import next_period, period_start, periods_between, step_sql
 from .plan import EntityPlan, Plan
-from .scans import PERIOD, date_literal, quote, scan
+from .scans import PERIOD, RETAIL, date_literal, quote, scan
 from .values import Values, _ratio
 
 
@@ -33,6 +33,8 @@ def build(plan: Plan) -> exp.Select:
     read_from = plan.read_from or first
     bounds = (read_from, end)
     query = exp.select()
+    if plan.calendar.is_retail(plan.grain):
+        query = query.with_(RETAIL, as_=_retail_table(plan, bounds))
     for group in plan.groups.values():
         query = query.with_(group.name, as_=scan(plan, group, bounds))
     for entity in plan.entities.values():
@@ -53,7 +55,8 @@ def _bounds(plan: Plan) -> tuple[date | None, date | None]:
     if start and end and start > end:
         raise UsageError(f"--start {start} is after --end {end}")
     lo = period_start(start, plan.grain, plan.calendar) if start else None
-    hi = next_period(period_start(end, plan.grain, plan.calendar), plan.grain) if end else None
+    hi = next_period(period_start(end, plan.grain, plan.calendar), plan.grain,
+                     plan.calendar) if end else None
     return lo, hi
 
 
@@ -65,15 +68,37 @@ def _spine(plan: Plan, bounds: tuple[date | None, date | None]) -> exp.Select:
     """Every period from the first to the last, so a period without rows still shows."""
     lo, hi = bounds
     alias = exp.TableAlias(this=exp.to_identifier("periods"), columns=[exp.to_identifier(PERIOD)])
+    first = date_literal(lo) if lo else exp.select("lo").from_("bounds").subquery()
+    if plan.calendar.is_retail(plan.grain):
+        start = exp.column("period_start")
+        last_ = exp.LT(this=start, expression=date_literal(hi)) if hi else \
+            exp.LTE(this=start.copy(), expression=exp.select("hi").from_("bounds").subquery())
+        return exp.select(start.as_(PERIOD)).from_(RETAIL).where(
+            exp.and_(exp.GTE(this=start.copy(), expression=first), last_))
     if not plan.can.series:
         assert lo and hi, "checked when compiling"
-        rows = [exp.Tuple(expressions=[date_literal(p)]) for p in periods_between(lo, hi, plan.grain)]
+        rows = [exp.Tuple(expressions=[date_literal(p)])
+                for p in periods_between(lo, hi, plan.grain, plan.calendar)]
         return exp.select(PERIOD).from_(exp.Values(expressions=rows, alias=alias))
-    first = date_literal(lo) if lo else exp.select("lo").from_("bounds").subquery()
     last = date_literal(_last_start(plan, hi)) if hi else \
         exp.select("hi").from_("bounds").subquery()
     series = exp.GenerateDateArray(start=first, end=last, step=step_sql(plan.grain))
     return exp.select(PERIOD).from_(exp.Unnest(expressions=[series], alias=alias))
+
+
+def _retail_table(plan: Plan, bounds: tuple[date | None, date | None]) -> exp.Select:
+    """The retail periods as rows (period_start, next_start): only the range's when known."""
+    assert plan.calendar.retail is not None
+    starts = plan.calendar.retail.starts(plan.grain)
+    lo, hi = bounds
+    rows = [(a, b) for a, b in zip(starts, starts[1:])
+            if (lo is None or b > lo - timedelta(days=400)) and (hi is None or a < hi)]
+    alias = exp.TableAlias(this=exp.to_identifier("periods"),
+                           columns=[exp.to_identifier("period_start"),
+                                    exp.to_identifier("next_start")])
+    values = exp.Values(expressions=[exp.Tuple(expressions=[date_literal(a), date_literal(b)])
+                                     for a, b in rows], alias=alias)
+    return exp.select("period_start", "next_start").from_(values)
 
 
 def _last_start(plan: Plan, end_exclusive: date) -> date:

@@ -7,6 +7,7 @@ back by the offset, truncating, and shifting forward again, which every dialect 
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import assert_never
@@ -14,6 +15,7 @@ from typing import assert_never
 from sqlglot import exp
 
 from ..model import Grain, Project
+from .retail import Retail
 
 _MONDAY = date(1900, 1, 1)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -23,10 +25,22 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 class Calendar:
     week_start: int = 0  # 0 = Monday
     fiscal_start_month: int = 1
+    retail: Retail | None = None
 
     @classmethod
     def of(cls, project: Project) -> Calendar:
-        return cls(_WEEKDAYS.index(project.week_start.value), project.fiscal_year_start_month)
+        week_start = _WEEKDAYS.index(project.week_start.value)
+        spec = project.calendar
+        retail = None
+        if spec.type == "retail":
+            pattern = tuple(int(n) for n in spec.pattern.split("-"))
+            retail = Retail(pattern, spec.year_end_month, spec.year_end == "nearest",
+                            week_start)  # type: ignore[arg-type]
+        return cls(week_start, project.fiscal_year_start_month, retail)
+
+    def is_retail(self, grain: Grain) -> bool:
+        """Whether periods of this grain come from the retail calendar table."""
+        return self.retail is not None and grain in (Grain.month, Grain.quarter, Grain.year)
 
     def months_offset(self, grain: Grain) -> int:
         if grain is Grain.quarter:
@@ -85,6 +99,10 @@ def step_sql(grain: Grain) -> exp.Interval:
 
 def period_start(day: date, grain: Grain, calendar: Calendar) -> date:
     """The first day of the period that contains ``day`` (mirrors :func:`period_sql`)."""
+    if calendar.is_retail(grain):
+        assert calendar.retail is not None
+        starts = calendar.retail.starts(grain)
+        return starts[bisect.bisect_right(starts, day) - 1]
     match grain:
         case Grain.day:
             return day
@@ -100,12 +118,13 @@ def period_start(day: date, grain: Grain, calendar: Calendar) -> date:
             assert_never(grain)
 
 
-def periods_between(first: date, end_exclusive: date, grain: Grain) -> list[date]:
+def periods_between(first: date, end_exclusive: date, grain: Grain,
+                    calendar: Calendar | None = None) -> list[date]:
     """Every period start from ``first`` (a period start) up to ``end_exclusive``."""
     out = []
     while first < end_exclusive:
         out.append(first)
-        first = next_period(first, grain)
+        first = next_period(first, grain, calendar)
     return out
 
 
@@ -114,11 +133,35 @@ def previous_period(start: date, grain: Grain, calendar: Calendar) -> date:
     return period_start(start - timedelta(days=1), grain, calendar)
 
 
-def next_period(start: date, grain: Grain) -> date:
+def next_period(start: date, grain: Grain, calendar: Calendar | None = None) -> date:
     """The first day of the period after the one starting on ``start``."""
+    if calendar is not None and calendar.is_retail(grain):
+        assert calendar.retail is not None
+        starts = calendar.retail.starts(grain)
+        return starts[bisect.bisect_right(starts, start)]
     if grain is Grain.day:
         return start + timedelta(days=1)
     if grain is Grain.week:
         return start + timedelta(days=7)
     months = start.year * 12 + start.month - 1 + {Grain.month: 1, Grain.quarter: 3, Grain.year: 12}[grain]
     return date(months // 12, months % 12 + 1, 1)
+
+
+def period_label(day: date, grain: Grain, calendar: Calendar) -> str:
+    """A period's name from its first day: 2025-03, 2025 Q1, FY2026 Q1, FY2025 P07, 2025.
+
+    Fiscal and retail years are named by the calendar year they end in.
+    """
+    if calendar.is_retail(grain):
+        assert calendar.retail is not None
+        _, year, index = next(p for p in calendar.retail.periods(grain) if p[0] == day)
+        return {Grain.month: f"FY{year} P{index:02d}", Grain.quarter: f"FY{year} Q{index}",
+                Grain.year: f"FY{year}"}[grain]
+    if grain is Grain.month:
+        return f"{day.year}-{day.month:02d}"
+    if grain in (Grain.quarter, Grain.year):
+        start = calendar.fiscal_start_month
+        year = day.year if start == 1 else day.year + (1 if day.month >= start else 0)
+        prefix = str(year) if start == 1 else f"FY{year}"
+        return prefix if grain is Grain.year else f"{prefix} Q{(day.month - start) % 12 // 3 + 1}"
+    return day.isoformat()

@@ -21,6 +21,7 @@ from .grains import period_sql
 from .plan import Group, Plan
 
 PERIOD = "period"
+RETAIL = "retail_calendar"  # the CTE listing retail periods, when the project uses one
 
 
 def quote(name: str) -> bool:
@@ -36,7 +37,9 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
     source = plan.catalog.sources[group.source]
     time_col = exp.column(group.time, table=group.source)
     local = _local_time(plan, group, time_col)
-    period = period_sql(local, plan.grain, plan.calendar, plan.can.monday_weeks)
+    retail = plan.calendar.is_retail(plan.grain)
+    period = exp.column("period_start", table=RETAIL) if retail else \
+        period_sql(local, plan.grain, plan.calendar, plan.can.monday_weeks)
     if group.history and bounds[0]:
         before = _instant(plan, group, bounds[0])
         period = exp.Case(ifs=[exp.If(this=exp.LT(this=time_col.copy(), expression=before),
@@ -51,6 +54,11 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
     assert source.relation is not None, "sources that failed to resolve are not compiled"
     query = exp.select(*columns).from_(exp.alias_(source.relation.copy(), group.source,
                                                   table=True))
+    if retail:
+        day = exp.cast(local.copy(), "DATE")
+        inside = exp.and_(exp.LTE(this=exp.column("period_start", table=RETAIL), expression=day),
+                          exp.LT(this=day.copy(), expression=exp.column("next_start", table=RETAIL)))
+        query = query.join(RETAIL, on=inside, join_type="inner")
     for step in _joins(plan, group, dims):
         target = plan.catalog.sources[step.target].relation
         assert target is not None

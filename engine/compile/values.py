@@ -21,7 +21,7 @@ from ..model import (BalanceMetric, ComparisonMetric, ConversionMetric, Cumulati
                      EntityMetric, FormulaMetric, Metric)
 from .grains import period_sql
 from .plan import Plan, lookback_periods
-from .scans import PERIOD, quote
+from .scans import PERIOD, date_literal, quote
 
 LeafFn = Callable[[str], exp.Expression]
 
@@ -164,7 +164,7 @@ class Values:
             over = self._window(1, frame)
         else:
             assert model.to_date is not None
-            year = period_sql(self.period(1), model.to_date, self.plan.calendar)
+            year = _containing(self.period(1), model.to_date, self.plan.calendar)
             over = self._window(1, _frame("UNBOUNDED", "PRECEDING"), [year])
 
         def windowed(alias: str) -> exp.Expression:
@@ -202,6 +202,16 @@ class Values:
         if model.change == "absolute":
             return Val(val.stage, change, True)
         return Val(val.stage, _ratio(exp.paren(change, copy=False), lag.copy(), None), True)
+
+
+def _containing(period: exp.Expression, grain, calendar) -> exp.Expression:
+    """The first day of the (fiscal or retail) period of ``grain`` containing ``period``."""
+    if not calendar.is_retail(grain):
+        return period_sql(period, grain, calendar)
+    starts = calendar.retail.starts(grain)
+    ifs = [exp.If(this=exp.LT(this=period.copy(), expression=date_literal(nxt)),
+                  true=date_literal(start)) for start, nxt in zip(starts, starts[1:])]
+    return exp.Case(ifs=ifs)
 
 
 def _frame(start, start_side: str, end=None, end_side: str | None = None) -> exp.WindowSpec:
