@@ -30,20 +30,41 @@ def describe(project: "Project", name: str, dialect: str | None) -> str:
         facts.append(formatting.target(m.target, m.format, project.settings.currency_symbol))
     lines += ["  " + "   ".join(facts), f"  defined at {m.spans.value(('name',))}", "",
               "Definition"]
-    lines += [f"  {label}: {_side(side, project.settings.dialect)}"
-              for label, side in (("numerator", resolved.numerator),
-                                  ("denominator", resolved.denominator)) if side is not None]
-    dims = m.dimensions if m.dimensions is not None else _all_dims(project, name)
+    lines += _definition(resolved, project.settings.dialect)
+    allowed = catalog.allowed_dimensions(name)
+    dims = sorted(allowed) if allowed is not None else _all_dims(project, name)
     lines += [f"  dimensions: {', '.join(dims) or '-'}", "", "Lineage"]
     lines += [f"  reads {src}: {', '.join(cols)}" for src, cols in _columns(project, name).items()]
-    uses = sorted({s.metric for s in resolved.sides() if s.metric})
-    used_by = sorted(n for n, other in catalog.metrics.items()
-                     if any(s.metric == name for s in other.sides()))
+    uses = sorted(set(resolved.references()))
+    used_by = sorted(n for n, other in catalog.metrics.items() if name in other.references())
     lines += [f"  uses metrics: {', '.join(uses) or '-'}",
               f"  used by: {', '.join(used_by) or '-'}", ""]
     target = dialect or project.settings.dialect
     lines += [f"SQL ({target}, {m.grain.value})", project.compile([name], dialect=target)]
     return "\n".join(lines)
+
+
+def _definition(resolved, dialect: str) -> list[str]:
+    """The definition in words, by kind."""
+    m = resolved.model
+    kind = type(m).__name__
+    if kind == "FormulaMetric":
+        return [f"  formula: {' '.join(m.formula.split())}"]
+    if kind == "CumulativeMetric":
+        window = f"{m.to_date.value} to date" if m.to_date else f"trailing {m.trailing} periods"
+        return [f"  {window} of metric {m.of}"]
+    if kind == "ComparisonMetric":
+        return [f"  {m.change} change of metric {m.of} against the "
+                f"{m.compare.replace('_', ' ')}"]
+    if kind == "EntityMetric":
+        where = f" where the value {m.condition}" if m.condition else ""
+        return [f"  {m.aggregate} over each {m.entity} of metric {m.of}{where}"]
+    if kind == "BalanceMetric":
+        closes = f", closes at {m.balance.closes}" if m.balance.closes else ""
+        return [f"  balance of {m.measure} on {m.source} at the period's {m.balance.at}: "
+                f"opens at {m.balance.opens}{closes}"]
+    roles = (("numerator", resolved.numerator), ("denominator", resolved.denominator))
+    return [f"  {label}: {_side(side, dialect)}" for label, side in roles if side is not None]
 
 
 def _side(side: "Side", dialect: str) -> str:
@@ -83,9 +104,9 @@ def _columns(project: "Project", name: str) -> dict[str, list[str]]:
         if current.name in seen:
             continue
         seen.add(current.name)
+        stack.extend(current.references())
         for side in current.sides():
             if side.metric:
-                stack.append(side.metric)
                 continue
             cols = found.setdefault(side.source or "", set())
             if side.time:

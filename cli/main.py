@@ -168,7 +168,7 @@ def run(
                 sql = loaded.compile(names, dialect=conn.dialect, **options)
             table = conn.execute(sql)
         grain_used = options["grain"] or loaded.catalog.metrics[names[0]].model.grain.value
-        output.emit(table, fmt.value, out, loaded, names, grain_used)
+        output.emit(table, fmt.value, out, loaded, names, grain_used, by_file=not metric)
 
     _guard(body)
 

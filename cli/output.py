@@ -44,10 +44,10 @@ def print_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> None:
 
 
 def emit(table: "pyarrow.Table", fmt: str, out: Path | None, project: "Project",
-         metrics: list[str], grain: str) -> None:
+         metrics: list[str], grain: str, by_file: bool = False) -> None:
     """Print or write a result; a file is written whole (temp file + rename) or not at all."""
     if fmt == "table":
-        text = render_table(table, project, metrics, grain, width=_width(out))
+        text = render_table(table, project, metrics, grain, _width(out), by_file)
         _deliver(out, lambda f: f.write(text.encode()))
     elif fmt == "csv":
         import pyarrow.csv as pcsv
@@ -106,11 +106,12 @@ def _width(out: Path | None) -> int:
 
 
 def render_table(table: "pyarrow.Table", project: "Project", metrics: list[str], grain: str,
-                 width: int) -> str:
+                 width: int, by_file: bool = False) -> str:
     """The result as terminal tables: values formatted per metric, each KPI against its target.
 
-    Metrics are shown by the file they are defined in (activity, revenue, ...), and split
-    further when they do not fit side by side; each table repeats the period and dimensions.
+    The whole catalog is shown by the file each metric is defined in (activity, revenue,
+    ...); tables are split further when metrics do not fit side by side, each repeating the
+    period and dimensions.
     """
     import io
 
@@ -119,16 +120,16 @@ def render_table(table: "pyarrow.Table", project: "Project", metrics: list[str],
     buffer = io.StringIO()
     console = Console(width=width, file=buffer, force_terminal=sys.stdout.isatty(),
                       highlight=False)
-    for title, chunk in _chunks(table, project, metrics, width):
+    for title, chunk in _chunks(table, project, metrics, width, by_file):
         console.print(_rich_table(table, project, chunk, grain, title))
     return buffer.getvalue()
 
 
 def _chunks(table: "pyarrow.Table", project: "Project", metrics: list[str],
-            width: int) -> list[tuple[str | None, list[str]]]:
+            width: int, group: bool) -> list[tuple[str | None, list[str]]]:
     by_file: dict[str, list[str]] = {}
     for name in metrics:
-        by_file.setdefault(project.metrics[name].spans.path, []).append(name)
+        by_file.setdefault(project.metrics[name].spans.path if group else "", []).append(name)
     keys = [c for c in table.column_names if c not in metrics]
     used = sum(max(len(k), 10) + 3 for k in keys)
     chunks: list[tuple[str | None, list[str]]] = []
@@ -175,6 +176,8 @@ def _text(value: object) -> str:
 
 
 def _cell(value, metric, currency: str) -> str:
+    if value is None and getattr(metric, "min_denominator", None) is not None:
+        return "[dim]insufficient[/dim]"
     text = formatting.value(value, metric.format, currency)
     hit = formatting.on_target(value, metric.target) if metric.target else None
     if hit is None:
@@ -191,7 +194,10 @@ def print_list(project: "Project") -> None:
         view.add_column(col)
     for name, resolved in sorted(project.catalog.metrics.items()):
         m = resolved.model
-        kind = "ratio" if m.denominator is not None else "simple"
+        kind = {"FormulaMetric": "formula", "CumulativeMetric": "cumulative",
+                "ComparisonMetric": "comparison", "EntityMetric": "per-entity",
+                "BalanceMetric": "balance", "ConversionMetric": "conversion"}.get(
+            type(m).__name__, "ratio" if getattr(m, "denominator", None) else "simple")
         sources = ", ".join(sorted(project.catalog.metric_sources(name)))
         view.add_row(name, m.label or "", kind, sources, m.grain.value, m.format.value,
                      m.owner or "")

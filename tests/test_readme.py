@@ -13,6 +13,10 @@ README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.S)
 COMMANDS = [line.split("  #")[0].strip() for lang, body in BLOCKS if lang in ("", "bash")
             for line in body.splitlines() if line.startswith("metrics ")]
+# `$ metrics ...` followed by the rows it printed: each row shown must be printed as shown
+SHOWN = [(body.splitlines()[0][2:], [r for r in body.splitlines()[1:]
+                                     if r.startswith("│") and "│ ..." not in r])
+         for lang, body in BLOCKS if body.startswith("$ metrics ")]
 
 
 def test_readme_opens_with_the_two_commands():
@@ -36,3 +40,12 @@ def test_readme_python_api_runs(capsys, monkeypatch):
     exec(compile(code, "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert "win_rate" in out and "won_revenue" in out and "region" in out
+
+
+@pytest.mark.parametrize("command, rows", SHOWN, ids=[c for c, _ in SHOWN])
+def test_readme_output_is_what_the_command_prints(cli, command, rows):
+    result = cli(*shlex.split(command)[1:])
+    assert result.returncode == 0, result.stderr
+    printed = {" ".join(line.split()) for line in result.stdout.splitlines()}
+    for row in rows:
+        assert " ".join(row.split()) in printed, f"README shows a row not printed: {row}"
