@@ -34,17 +34,17 @@ def build(plan: Plan) -> exp.Select:
     bounds = (read_from, end)
     query = exp.select()
     if plan.calendar.is_retail(plan.grain):
-        query = query.with_(RETAIL, as_=_retail_table(plan, bounds))
+        query = query.with_(RETAIL, as_=_retail_table(plan, bounds), copy=False)
     for group in plan.groups.values():
-        query = query.with_(group.name, as_=scan(plan, group, bounds))
+        query = query.with_(group.name, as_=scan(plan, group, bounds), copy=False)
     for entity in plan.entities.values():
-        query = query.with_(entity.name, as_=_entity(entity))
+        query = query.with_(entity.name, as_=_entity(entity), copy=False)
     if not (bounds[0] and bounds[1]):
-        query = query.with_("bounds", as_=_data_bounds(plan))
-    query = query.with_("spine", as_=_spine(plan, bounds))
+        query = query.with_("bounds", as_=_data_bounds(plan), copy=False)
+    query = query.with_("spine", as_=_spine(plan, bounds), copy=False)
     base = "spine"
     if plan.request.by:
-        query = query.with_("grid", as_=_grid(plan))
+        query = query.with_("grid", as_=_grid(plan), copy=False)
         base = "grid"
     return _stages(plan, query, base, first if read_from != first else None)
 
@@ -170,13 +170,13 @@ def _stages(plan: Plan, query: exp.Select, base: str, keep_from: date | None) ->
     stage1 = _stage1(plan, base, values.columns[1])
     if last == 1 and keep_from is None:
         return _ordered(plan, _attach(query, stage1), base)
-    query = query.with_("stage1", as_=stage1)
+    query = query.with_("stage1", as_=stage1, copy=False)
     carried = list(values.columns[1])
     for stage in range(2, last + 1):
         cols = [exp.column(PERIOD), *(exp.column(n, quoted=quote(n)) for n in by),
                 *(exp.column(c, quoted=quote(c)) for c in carried)]
         cols += [e.as_(name, quoted=quote(name)) for name, e in values.columns[stage].items()]
-        query = query.with_(f"stage{stage}", as_=exp.select(*cols).from_(f"stage{stage - 1}"))
+        query = query.with_(f"stage{stage}", as_=exp.select(*cols).from_(f"stage{stage - 1}"), copy=False)
         carried += list(values.columns[stage])
     final = query.select(exp.column(PERIOD), *(exp.column(n, quoted=quote(n)) for n in by),
                          *(exp.column(m.name, quoted=quote(m.name)) for m in plan.metrics)
@@ -197,7 +197,7 @@ def _stage1(plan: Plan, base: str, columns: dict[str, exp.Expression]) -> exp.Se
         keys += [exp.NullSafeEQ(this=exp.column(n, table=name, quoted=quote(n)),
                                 expression=exp.column(n, table=base, quoted=quote(n)))
                  for n in by]
-        select = select.join(name, on=sql.conjunction(keys), join_type="left")
+        select = select.join(name, on=sql.conjunction(keys), join_type="left", copy=False)
     return select.select(*(e.as_(n, quoted=quote(n)) for n, e in columns.items()))
 
 

@@ -58,12 +58,12 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
         day = exp.cast(local.copy(), "DATE")
         inside = exp.and_(exp.LTE(this=exp.column("period_start", table=RETAIL), expression=day),
                           exp.LT(this=day.copy(), expression=exp.column("next_start", table=RETAIL)))
-        query = query.join(RETAIL, on=inside, join_type="inner")
+        query = query.join(RETAIL, on=inside, join_type="inner", copy=False)
     for step in _joins(plan, group, dims):
         target = plan.catalog.sources[step.target].relation
         assert target is not None
         query = query.join(exp.alias_(target.copy(), step.alias, table=True),
-                           on=step.on.copy(), join_type="left")
+                           on=step.on.copy(), join_type="left", copy=False)
     query = query.where(sql.conjunction(_conditions(plan, group, time_col, bounds, shared)))
     keys = [period.copy(), *(d.expr.copy() for d in dims)]
     if group.last:
