@@ -158,10 +158,10 @@ def run(
         from adapters import connect
 
         loaded = _load(project)
-        names = metric or list(loaded.catalog.metrics)
         if fmt is OutputFormat.parquet and out is None:
             raise output.usage("--format parquet writes a binary file; add --output FILE")
         options = _request_options(grain, by, start, end, where)
+        names = metric or _whole_catalog(loaded, options)
         sql = loaded.compile(names, **options)  # a bad request fails before connecting
         with connect(loaded) as conn:
             if conn.dialect != loaded.settings.dialect:
@@ -171,6 +171,16 @@ def run(
         output.emit(table, fmt.value, out, loaded, names, grain_used, by_file=not metric)
 
     _guard(body)
+
+
+def _whole_catalog(loaded, options: dict) -> list[str]:
+    """Every metric that this grain and grouping allow; a note for each one left out."""
+    names, skipped = loaded.runnable(loaded.catalog.metrics, **options)
+    for name, why in skipped.items():
+        typer.echo(f"note: skipped {name}: {why}", err=True)
+    if not names:
+        raise MetricsError("no metric of the catalog can be computed for this request")
+    return names
 
 
 @app.command("list")

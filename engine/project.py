@@ -56,6 +56,22 @@ class Project:
         target = dialect or self.settings.dialect
         return render(compile_tree(self.catalog, self.request(metrics, **options), target), target)
 
+    def runnable(self, metrics: Iterable[str], **options) -> tuple[list[str], dict[str, str]]:
+        """Split metrics into those a request can compute and, for the others, why not
+        (a quota kept per quarter cannot be shown by month)."""
+        from .compile.plan import plan
+        from .dialects import capabilities
+
+        ok, skipped = [], {}
+        for name in metrics:
+            try:
+                plan(self.catalog, self.request([name], **options), self.settings.dialect,
+                     capabilities(self.settings.dialect))
+                ok.append(name)
+            except UsageError as err:
+                skipped[name] = str(err)
+        return ok, skipped
+
     def query(self, metrics: Iterable[str], connection: Connection, **options) -> "pyarrow.Table":
         """Run a request on an adapter; one SELECT, results as an Arrow table."""
         return connection.execute(self.compile(metrics, dialect=connection.dialect, **options))

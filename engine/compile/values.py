@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 from ..diagnostics import UsageError
 from ..model import (BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
@@ -49,6 +50,12 @@ class Values:
     def dims(self, stage: int) -> list[exp.Column]:
         table = self.base if stage == 1 else None
         return [exp.column(n, table=table, quoted=quote(n)) for n in self.plan.request.by]
+
+    def _by_period(self, stage: int) -> exp.Order:
+        """ORDER BY period, with the dialect's own null placement (period is never null), so
+        no dialect needs a translation it cannot do inside a window frame."""
+        small = Dialect.get_or_raise(self.plan.dialect).NULL_ORDERING == "nulls_are_small"
+        return exp.Order(expressions=[exp.Ordered(this=self.period(stage), nulls_first=small)])
 
     def leaf(self, alias: str) -> exp.Expression:
         """An aggregated column at stage 1, with the metric's choice for empty periods."""
@@ -151,8 +158,7 @@ class Values:
 
         def over(value: exp.Expression, func: type[exp.Func] = exp.Sum) -> exp.Expression:
             return exp.Window(this=func(this=value), partition_by=partition or None,
-                              order=exp.Order(expressions=[exp.Ordered(this=self.period(stage))]),
-                              spec=frame)
+                              order=self._by_period(stage), spec=frame)
         return over
 
     def _cumulative(self, model: CumulativeMetric) -> Val:
@@ -194,8 +200,7 @@ class Values:
             val = Val(val.stage + 1, column)
         lag = exp.Window(this=exp.Anonymous(this="LAG", expressions=[
             val.expr.copy(), exp.Literal.number(lookback_periods(model, self.plan.grain))]),
-            partition_by=self.dims(val.stage) or None,
-            order=exp.Order(expressions=[exp.Ordered(this=self.period(val.stage))]))
+            partition_by=self.dims(val.stage) or None, order=self._by_period(val.stage))
         if model.change == "previous":
             return Val(val.stage, lag, True)
         change = exp.Sub(this=exp.paren(val.expr.copy(), copy=False), expression=lag)
@@ -219,13 +224,17 @@ def _frame(start, start_side: str, end=None, end_side: str | None = None) -> exp
                           end=end if end is not None else "CURRENT ROW", end_side=end_side)
 
 
+def _number(value: float) -> exp.Literal:
+    return exp.Literal.number(int(value) if float(value).is_integer() else value)
+
+
 def _ratio(num: exp.Expression, den: exp.Expression, minimum: float | None) -> exp.Expression:
     """num / den after aggregation: empty (not an error) when den is 0 or below `minimum`."""
     value = exp.Div(this=exp.cast(num, "DOUBLE"),
                     expression=exp.Nullif(this=den, expression=exp.Literal.number(0)))
     if minimum is None:
         return value
-    enough = exp.GTE(this=den.copy(), expression=exp.Literal.number(minimum))
+    enough = exp.GTE(this=den.copy(), expression=_number(minimum))
     return exp.Case(ifs=[exp.If(this=enough, true=value)])
 
 
@@ -241,6 +250,6 @@ def _formula(tree: exp.Expression | None, values: dict[str, exp.Expression],
     result = holder.this
     if minimum is not None and isinstance(tree, exp.Div):
         den = _formula(tree.expression, values, None)
-        result = exp.Case(ifs=[exp.If(this=exp.GTE(this=den, expression=exp.Literal.number(
-            minimum)), true=result)])
+        result = exp.Case(ifs=[exp.If(this=exp.GTE(this=den, expression=_number(minimum)),
+                                      true=result)])
     return result

@@ -33,7 +33,10 @@ WITH agg_opportunities_closed_at AS (
 SELECT
   grid.period,
   grid.region AS region,
-  CAST(COALESCE(agg_opportunities_closed_at.win_rate__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_opportunities_closed_at.win_rate__den, 0), 0) AS win_rate
+  CASE
+    WHEN COALESCE(agg_opportunities_closed_at.win_rate__den, 0) >= 5
+    THEN CAST(COALESCE(agg_opportunities_closed_at.win_rate__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_opportunities_closed_at.win_rate__den, 0), 0)
+  END AS win_rate
 FROM grid
 LEFT JOIN agg_opportunities_closed_at
   ON agg_opportunities_closed_at.period = grid.period
