@@ -20,11 +20,29 @@ Model
   then later touches as a Poisson process over the record's life that follows the
   daily intensity.
 
+Derived tables, from won deals and the dimensions, each from a random stream of its own
+(so the tables above do not depend on them):
+* quotas: per rep and calendar quarter from the rep's hiring quarter. The rep's
+  quarterly_quota is rescaled per team so that quotas centre on the team's median
+  quarterly won revenue per rep (the level depends on deals per rep, hence on the scale),
+  then grows 2-4% a quarter, with noise; about half the rep-quarters reach quota.
+* nps_responses: 1.5 per account with a win on average, from two weeks after its first
+  win; scores skewed high (~45% promoters, ~25% detractors), better for larger segments.
+* subscriptions, subscription_events, mrr_snapshots: each won new-business deal with an
+  amount starts a subscription at amount / 12 MRR; each such expansion deal adds
+  amount / 12 to a live subscription of its account (the latest of the same product,
+  else the latest), if any. Per month a live subscription churns (1.2-2%, highest for
+  SMB; its whole MRR) or contracts (1%; 10-40% of its MRR). MRR is kept in integer cents,
+  so events and month-end account snapshots agree to the cent.
+
 Scale: the period is cut into time windows of ~CHUNK opportunities. Each window yields
 the leads and opportunities created in it and all touches falling in it, so every file
 is written window by window, sorted by time, with bounded memory. Carried from window
-to window are converted leads whose opportunity starts later and records that may
-still be touched. Internally times are int64 seconds; -1 (or NaN) marks a null.
+to window are converted leads whose opportunity starts later, records that may still
+be touched, and what the derived tables need of the won deals (aggregates per rep and
+quarter and per account, and the compact new-business and expansion deals). The
+subscriptions are then simulated month by month, vectorised over subscriptions.
+Internally times are int64 seconds; -1 (or NaN) marks a null.
 """
 from __future__ import annotations
 
@@ -78,6 +96,15 @@ PRICE_BY_SEGMENT, PRICE_BY_DEAL = np.array([0.7, 1.0, 1.8]), np.array([1.0, 0.6,
 CYCLE_DAYS = np.array([18.0, 35.0, 75.0, 25.0])  # median sales cycle per product
 WIN_BY_SOURCE = np.array([1.1, 0.75, 1.6, 1.2, 0.9, 1.0])  # last entry: null source (-1)
 WIN_BY_REGION, WIN_BY_DEAL = np.array([1.05, 1.0, 0.9, 0.85]), np.array([1.0, 1.3, 2.3])
+QUOTA_MULTIPLE, QUOTA_GROWTH, QUOTA_NOISE = 1.0, (0.02, 0.04), 0.08  # x team median, per quarter
+NPS_PER_ACCOUNT, NPS_DELAY = 1.5, 14 * DAY  # responses per account with a win, first one after
+NPS_SHARE = np.array([[.29, .30, .41], [.24, .30, .46], [.20, .30, .50]])  # detractor/passive/promoter
+NPS_WITHIN = [np.array([1, 1, 2, 3, 5, 11, 17]) / 40, np.array([.45, .55]), np.array([.55, .45])]
+NPS_SCORES = np.hstack([NPS_SHARE[:, [k]] * within for k, within in enumerate(NPS_WITHIN)])  # 0..10
+MONTH = 30.4375 * DAY
+CHURN_BY_SEGMENT, CONTRACTION = np.array([0.02, 0.015, 0.012]), 0.01  # monthly hazards
+CONTRACTION_SHARE = (0.10, 0.40)  # of the current MRR
+NEW, EXPANSION, CONTRACTED, CHURN = range(4)  # event types, in their order at equal times
 TOUCH_MIX = np.array([  # activity type shares (call, email, meeting) per kind of touch
     [.35, .25, .40], [.42, .33, .25],  # opportunity: first touch, later touches
     [.50, .50, .00], [.45, .45, .10]])  # lead: first follow-up, later touches
@@ -89,7 +116,8 @@ POOLS = {"region": REGIONS, "team": [t[0] for t in TEAMS], "country": [c[0] for 
          "status": ["new", "mql", "sql", "converted", "disqualified"],
          "stage": ["prospecting", "qualification", "proposal", "negotiation", "won", "lost"],
          "product": ["Starter", "Professional", "Enterprise", "Analytics Add-on"],
-         "deal_type": ["new_business", "expansion", "renewal"], "activity_type": ["call", "email", "meeting"]}
+         "deal_type": ["new_business", "expansion", "renewal"], "activity_type": ["call", "email", "meeting"],
+         "event_type": ["new", "expansion", "contraction", "churn"]}
 TS, DATE, I64, F64 = pa.timestamp("us"), pa.date32(), pa.int64(), pa.float64()
 STR, BOOL = pa.string(), pa.bool_()
 SCHEMAS = {name: pa.schema(fields) for name, fields in {
@@ -106,7 +134,14 @@ SCHEMAS = {name: pa.schema(fields) for name, fields in {
     "activities": [("activity_id", I64), ("rep_id", I64), ("account_id", I64), ("opportunity_id", I64),
                    ("lead_id", I64), ("activity_type", STR), ("occurred_at", TS), ("is_follow_up", BOOL),
                    ("email_opened", BOOL), ("email_clicked", BOOL), ("meeting_attended", BOOL),
-                   ("duration_minutes", pa.int32())]}.items()}
+                   ("duration_minutes", pa.int32())],
+    "quotas": [("rep_id", I64), ("quarter_start", DATE), ("quota", F64)],
+    "nps_responses": [("response_id", I64), ("account_id", I64), ("responded_at", TS), ("score", pa.int32())],
+    "subscriptions": [("subscription_id", I64), ("account_id", I64), ("product", STR), ("started_at", TS),
+                      ("cancelled_at", TS), ("initial_mrr", F64)],
+    "subscription_events": [("event_id", I64), ("subscription_id", I64), ("account_id", I64),
+                            ("event_at", TS), ("event_type", STR), ("mrr_delta", F64), ("product", STR)],
+    "mrr_snapshots": [("snapshot_date", DATE), ("account_id", I64), ("mrr", F64)]}.items()}
 TIME_COLUMN = {"leads": "created_at", "opportunities": "created_at", "activities": "occurred_at"}
 # Categorical columns are dictionary-encoded in memory and in the files; as no Arrow schema
 # is stored in the files, readers see the plain types of SCHEMAS.
@@ -465,6 +500,198 @@ class Simulation:
         return on_opps, on_leads
 
 
+def derived_rng(seed: int, stream: int) -> Rng:
+    """A random stream of its own per derived table, independent of the main one."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream,))))
+
+
+def month_of(t: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 of times in seconds."""
+    return t.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+
+
+def month_start(month: np.ndarray) -> np.ndarray:
+    """Seconds at the start of months since 1970-01."""
+    return month.astype("datetime64[M]").astype("datetime64[s]").astype(np.int64)
+
+
+def between(rng: Rng, lo: np.ndarray, hi: int) -> np.ndarray:
+    """A business hour on a random day of [lo, hi), strictly between lo and hi."""
+    days = (hi - 1) // DAY - lo // DAY + 1
+    day = lo // DAY + (rng.random(len(lo)) * days).astype(np.int64)
+    return np.clip(day * DAY + business_time(rng, len(lo)), lo + 1, hi - 1)
+
+
+def quarters(cal: Calendar) -> tuple[int, int]:
+    """The period's first quarter (since 1970) and its number of quarters."""
+    first, last = month_of(np.array([cal.start, cal.end - 1])) // 3
+    return int(first), int(last - first + 1)
+
+
+class Wins:
+    """What the derived tables need of the won opportunities, gathered window by window: the
+    won revenue per rep and quarter, each account's first win, and the won new-business and
+    expansion deals with an amount (compact; amounts in cents)."""
+
+    def __init__(self, cal: Calendar, n_reps: int, n_accounts: int) -> None:
+        self.origin, (self.first_quarter, self.n_quarters) = cal.start, quarters(cal)
+        self.revenue = np.zeros(n_reps * self.n_quarters)  # by rep, then quarter
+        self.first_win = np.full(n_accounts + 1, cal.end)  # by account_id; cal.end: none
+        self.parts: list[Cols] = []
+
+    def add(self, opps: Cols) -> None:
+        won = opps["stage"] == 4
+        rep, closed, amount = opps["owner_rep_id"][won], opps["closed_at"][won], opps["amount"][won]
+        cell = (rep - 1) * self.n_quarters + month_of(closed) // 3 - self.first_quarter
+        self.revenue += np.bincount(cell, np.nan_to_num(amount), len(self.revenue))
+        np.minimum.at(self.first_win, opps["account_id"][won], closed)
+        deal = won & ~np.isnan(opps["amount"]) & (opps["deal_type"] < 2)
+        self.parts.append({"account_id": opps["account_id"][deal].astype(np.int32),
+                           "closed_at": opps["closed_at"][deal],
+                           "cents": np.rint(opps["amount"][deal] * 100).astype(np.int64),
+                           "product": opps["product"][deal].astype(np.int8),
+                           "expansion": opps["deal_type"][deal] == 1})
+
+    def deals(self) -> Cols:
+        """The deals sorted by closed_at, ties in opportunity order."""
+        deals, self.parts = merge(*self.parts), []
+        order = time_order(deals["closed_at"], self.origin)
+        return {k: v[order] for k, v in deals.items()}
+
+
+def make_quotas(rng: Rng, cal: Calendar, reps: Cols, wins: Wins) -> Cols:
+    """A quota per rep and quarter from the rep's hiring quarter, sorted by quarter: the rep's
+    quarterly_quota rescaled so that the team's quotas centre on the median quarterly won revenue
+    of its reps (a run rate, not one quarter's actuals), growing 2-4% a quarter, with noise."""
+    first, n_quarters = quarters(cal)
+    n_reps = len(reps["rep_id"])
+    hired = np.maximum(reps["hired_at"].astype("datetime64[M]").astype(np.int64) // 3 - first, 0)
+    quarter, rep = np.nonzero(np.arange(n_quarters)[:, None] >= hired)
+    revenue = wins.revenue[rep * n_quarters + quarter]
+    team, quota = reps["team"][rep], reps["quarterly_quota"][rep]
+    scale = np.zeros(len(TEAMS))
+    for t in np.unique(team):
+        scale[t] = np.median(revenue[team == t]) / quota[team == t].mean()
+    scale[scale <= 0] = np.median(revenue) / quota.mean()
+    growth = (1 + rng.uniform(*QUOTA_GROWTH, n_reps))[rep] ** (quarter - (n_quarters - 1) / 2)
+    quota = quota * scale[team] * QUOTA_MULTIPLE * growth * rng.lognormal(0.0, QUOTA_NOISE, len(rep))
+    return {"rep_id": rep + 1, "quota": np.maximum(np.round(quota / 1000), 1) * 1000,
+            "quarter_start": ((first + quarter) * 3).astype("datetime64[M]").astype("datetime64[D]")}
+
+
+def make_nps(rng: Rng, cal: Calendar, accounts: Cols, wins: Wins) -> Cols:
+    """Survey responses of accounts from NPS_DELAY after their first win, a Poisson process
+    following the daily intensity with NPS_PER_ACCOUNT responses per account with a win on average."""
+    lo = wins.first_win + NPS_DELAY
+    account, n_won = np.flatnonzero(lo < cal.end), int((wins.first_win < cal.end).sum())
+    lo = lo[account]
+    base, span = cal.mass(lo), cal.mass(np.array([cal.end]))[0] - cal.mass(lo)
+    count = rng.poisson(NPS_PER_ACCOUNT * n_won * span / max(span.sum(), 1e-9))
+    owner = np.repeat(np.arange(len(account)), count)
+    at = cal.moment(rng, base[owner] + rng.random(len(owner)) * span[owner], lo[owner], cal.end - 1)
+    order = time_order(at, cal.start)
+    account = account[owner[order]]
+    return {"response_id": np.arange(1, len(at) + 1), "account_id": account, "responded_at": at[order],
+            "score": choose_by(rng, accounts["segment"][account - 1], NPS_SCORES)}
+
+
+class Subscriptions:
+    """One subscription per won new-business deal, simulated month by month in exact cents:
+    won expansion deals add to a live subscription of their account, contractions and churn
+    follow monthly hazards. Carried from month to month are each subscription's MRR and
+    cancellation time, the live subscriptions and each account's MRR."""
+
+    def __init__(self, rng: Rng, accounts: Cols, deals: Cols) -> None:
+        self.rng = rng
+        new, up = ~deals["expansion"], deals["expansion"]
+        self.account, self.product, self.start = (deals[k][new] for k in ("account_id", "product",
+                                                                          "closed_at"))
+        self.initial = np.maximum((deals["cents"][new] + 6) // 12, 1)  # amount / 12 in cents, half up
+        self.churn = CHURN_BY_SEGMENT[accounts["segment"][self.account - 1]]
+        self.cancel, self.mrr = np.full(len(self.start), -1), np.zeros(len(self.start), np.int64)
+        self.hazard_at = np.full(len(self.start), -1)
+        self.by_account = np.argsort(self.account, kind="stable")  # by account, then start
+        self.count = np.bincount(self.account, minlength=len(accounts["account_id"]) + 1)
+        self.first = np.cumsum(self.count) - self.count
+        self.up = {k: deals[k][up] for k in ("account_id", "closed_at", "product")} | {
+            "delta": np.maximum((deals["cents"][up] + 6) // 12, 1)}
+        self.live = np.empty(0, np.int64)
+        self.account_mrr = np.zeros(len(self.count), np.int64)
+        self.next_event = 1
+
+    def month(self, lo: int, hi: int) -> Cols:
+        """The events in [lo, hi), sorted by time; updates the MRR of subscriptions and accounts."""
+        started = np.arange(*np.searchsorted(self.start, [lo, hi]))
+        self.live = np.concatenate([self.live, started])
+        self.mrr[started] = self.initial[started]
+        hit, at, kind = self.hazards(lo, hi)
+        self.cancel[hit[kind == CHURN]] = at[kind == CHURN]
+        self.hazard_at[hit] = at
+        sub, up_at, up_delta = self.expansions(lo, hi)
+        early = (self.hazard_at[sub] < 0) | (up_at <= self.hazard_at[sub])
+        np.add.at(self.mrr, sub[early], up_delta[early])
+        self.hazard_at[hit] = -1
+        fraction = self.rng.uniform(*CONTRACTION_SHARE, len(hit))
+        delta = np.where(kind == CHURN, -self.mrr[hit], -np.rint(fraction * self.mrr[hit]).astype(np.int64))
+        hit, at, kind, delta = (v[delta < 0] for v in (hit, at, kind, delta))
+        self.mrr[hit] += delta
+        np.add.at(self.mrr, sub[~early], up_delta[~early])
+        assert (self.mrr[hit[kind == CHURN]] == 0).all()
+        self.live = self.live[self.cancel[self.live] < 0]
+        return self.events(np.concatenate([started, sub, hit]),
+                           np.concatenate([self.start[started], up_at, at]),
+                           np.concatenate([np.full(len(started), NEW), np.full(len(sub), EXPANSION), kind]),
+                           np.concatenate([self.initial[started], up_delta, delta]))
+
+    def hazards(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Live subscriptions hit by a churn or a contraction in [lo, hi) (one at most), when, which."""
+        begin = np.maximum(self.start[self.live], lo)
+        exposure = np.maximum(hi - begin - 1, 0) / MONTH
+        u = self.rng.random(len(self.live))
+        churn = self.churn[self.live] * exposure
+        hit = u < churn + CONTRACTION * exposure
+        kind = np.where(u[hit] < churn[hit], CHURN, CONTRACTED)
+        return self.live[hit], between(self.rng, begin[hit], hi), kind
+
+    def expansions(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The expansion deals closed in [lo, hi) that find a live subscription of their account
+        (the latest started of the same product, else the latest started): subscription, time, delta."""
+        first, last = np.searchsorted(self.up["closed_at"], [lo, hi])
+        pick = first + np.flatnonzero(self.count[self.up["account_id"][first:last]] > 0)
+        up = {k: v[pick] for k, v in self.up.items()}
+        account, at = up["account_id"], up["closed_at"]
+        count = self.count[account]
+        owner = np.repeat(np.arange(len(account)), count)
+        offset = np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
+        sub = self.by_account[self.first[account][owner] + offset]
+        cancel = self.cancel[sub]
+        alive = (self.start[sub] <= at[owner]) & ((cancel < 0) | (cancel > at[owner]))
+        key = np.where(alive, (self.product[sub] == up["product"][owner]) * len(self.start) + sub, -1)
+        best = np.maximum.reduceat(key, np.cumsum(count) - count) if len(key) else key
+        found = best >= 0
+        return best[found] % len(self.start), at[found], up["delta"][found]
+
+    def events(self, sub: np.ndarray, at: np.ndarray, kind: np.ndarray, delta: np.ndarray) -> Cols:
+        order = np.lexsort((sub, kind, at))
+        sub, at, kind, delta = sub[order], at[order], kind[order], delta[order]
+        np.add.at(self.account_mrr, self.account[sub], delta)
+        first, self.next_event = self.next_event, self.next_event + len(sub)
+        return {"event_id": np.arange(first, self.next_event), "subscription_id": sub + 1,
+                "account_id": self.account[sub], "event_at": at, "event_type": kind,
+                "mrr_delta": delta / 100, "product": self.product[sub]}
+
+    def snapshot(self, day: np.datetime64) -> Cols:
+        """Accounts with MRR at the end of `day`, given the events before its end."""
+        account = np.flatnonzero(self.account_mrr > 0)
+        return {"snapshot_date": np.full(len(account), day), "account_id": account,
+                "mrr": self.account_mrr[account] / 100}
+
+    def table(self) -> Cols:
+        return {"subscription_id": np.arange(1, len(self.start) + 1), "account_id": self.account,
+                "product": self.product, "started_at": self.start, "cancelled_at": self.cancel,
+                "initial_mrr": self.initial / 100}
+
+
 def parquet_options(schema: pa.Schema) -> dict:
     """zstd; dictionary pages for categories, delta encoding for integers and timestamps."""
     delta = [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_temporal(f.type)]
@@ -473,9 +700,64 @@ def parquet_options(schema: pa.Schema) -> dict:
             "column_encoding": dict.fromkeys(delta, "DELTA_BINARY_PACKED")}
 
 
+class TableWriter:
+    """A Parquet file written from parts of any size, in row groups of up to ROW_GROUP rows."""
+
+    def __init__(self, out: Path, name: str) -> None:
+        self.name, self.parts, self.pending, self.rows = name, [], 0, 0
+        self.writer = pq.ParquetWriter(out / f"{name}.parquet", MEMORY_SCHEMAS[name],
+                                       **parquet_options(MEMORY_SCHEMAS[name]))
+
+    def write(self, cols: Cols) -> None:
+        self.parts.append(to_table(self.name, cols))
+        self.pending += self.parts[-1].num_rows
+        if self.pending >= ROW_GROUP:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.writer.write_table(pa.concat_tables(self.parts), ROW_GROUP)
+        self.rows, self.parts, self.pending = self.rows + self.pending, [], 0
+
+    def close(self) -> int:
+        """Close the file; return its number of rows."""
+        self.flush()
+        self.writer.close()
+        return self.rows
+
+
+def write_once(out: Path, name: str, cols: Cols) -> int:
+    writer = TableWriter(out, name)
+    writer.write(cols)
+    return writer.close()
+
+
+def month_bounds(cal: Calendar) -> np.ndarray:
+    """The period start, the month starts inside the period and the period end, in seconds."""
+    first, last = month_of(np.array([cal.start, cal.end - 1]))
+    return np.concatenate([[cal.start], month_start(np.arange(first + 1, last + 1)), [cal.end]])
+
+
+def write_derived(out: Path, cal: Calendar, sim: Simulation, wins: Wins, seed: int) -> dict[str, int]:
+    """Write the tables derived from reps, accounts and won deals, each from a random stream of
+    its own; return their row counts."""
+    rows = {"quotas": write_once(out, "quotas", make_quotas(derived_rng(seed, 1), cal, sim.reps, wins)),
+            "nps_responses": write_once(out, "nps_responses",
+                                        make_nps(derived_rng(seed, 2), cal, sim.accounts, wins))}
+    subs = Subscriptions(derived_rng(seed, 3), sim.accounts, wins.deals())
+    events, snapshots = TableWriter(out, "subscription_events"), TableWriter(out, "mrr_snapshots")
+    bounds = month_bounds(cal)
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        events.write(subs.month(lo, hi))
+        if month_start(month_of(np.array([hi])))[0] == hi:  # a month ends: snapshot its last day
+            snapshots.write(subs.snapshot(np.datetime64(hi // DAY - 1, "D")))
+    return rows | {"subscriptions": write_once(out, "subscriptions", subs.table()),
+                   "subscription_events": events.close(), "mrr_snapshots": snapshots.close()}
+
+
 def generate(out_dir: str | Path, opportunities: int = 4000, seed: int = 7,
              start: date = date(2024, 1, 1), months: int = 24) -> dict[str, int]:
-    """Write the five tables as Parquet files into out_dir; return their row counts."""
+    """Write the tables as Parquet files into out_dir; return their row counts."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cal = Calendar(start, months)
@@ -489,10 +771,12 @@ def generate(out_dir: str | Path, opportunities: int = 4000, seed: int = 7,
     sizes = np.diff(np.round(np.linspace(0, opportunities, windows + 1)).astype(np.int64))
     writers = {name: pq.ParquetWriter(out / f"{name}.parquet", MEMORY_SCHEMAS[name],
                                       **parquet_options(MEMORY_SCHEMAS[name])) for name in TIME_COLUMN}
+    wins = Wins(cal, len(sim.reps["rep_id"]), len(sim.accounts["account_id"]))
     with ThreadPoolExecutor(len(writers)) as pool:  # one thread per file, overlapping generation
         jobs = []
         for n, lo, hi in zip(sizes, bounds[:-1], bounds[1:]):
             tables = sim.window(int(lo), int(hi), int(n))
+            wins.add(tables["opportunities"])
             for job in jobs:
                 job.result()
             jobs = [pool.submit(writers[name].write_table, to_table(name, cols), ROW_GROUP)
@@ -501,8 +785,11 @@ def generate(out_dir: str | Path, opportunities: int = 4000, seed: int = 7,
             job.result()
     for writer in writers.values():
         writer.close()
+    del tables
+    sim.parents, sim.seeds = {}, {}  # the period is over: free the carried records
+    derived = write_derived(out, cal, sim, wins, seed)
     return {"reps": len(sim.reps["rep_id"]), "accounts": len(sim.accounts["account_id"])} | {
-        name: next_id - 1 for name, next_id in sim.next_id.items()}
+        name: next_id - 1 for name, next_id in sim.next_id.items()} | derived
 
 
 def main() -> None:
@@ -515,7 +802,7 @@ def main() -> None:
     args = parser.parse_args()
     counts = generate(args.out, args.opportunities, args.seed, args.start, args.months)
     for name, rows in counts.items():
-        print(f"{name:<14}{rows:>12,}  {args.out / (name + '.parquet')}")
+        print(f"{name:<20}{rows:>12,}  {args.out / (name + '.parquet')}")
 
 
 if __name__ == "__main__":
