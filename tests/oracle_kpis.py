@@ -98,6 +98,12 @@ def count(source, time, rows=everything) -> Simple:
     return Simple(source, time, rows, {"n": len}, lambda p: float(p["n"]))
 
 
+def distinct(source, time, rows, name) -> Simple:
+    """count(distinct name): an additive count, so no rows -> 0."""
+    return Simple(source, time, rows, {"n": lambda d: float(d[name].nunique())},
+                  lambda p: p["n"])
+
+
 def total(source, time, rows, value: Callable[[pd.DataFrame], pd.Series]) -> Simple:
     """sum(...) with nulls skipped; no rows (or only nulls) -> 0."""
     return Simple(source, time, rows, {"s": lambda d: float(value(d).sum())}, lambda p: p["s"])
@@ -191,6 +197,7 @@ O["sales_cycle_length"] = stat(OP, "closed_at", is_stage("won"),
                                lambda d: days(d, "created_at", "closed_at"), mean)
 O["pipeline_created"] = total(OP, "created_at", everything, column("amount"))
 O["p90_deal_size"] = stat(OP, "closed_at", is_stage("won"), column("amount"), p90)
+O["accounts_won"] = distinct(OP, "closed_at", is_stage("won"), "account_id")
 O["upsell_rate"] = ratio(OP, "closed_at", is_stage("won"), lambda d: d["deal_type"] == "expansion")
 
 # pipeline.yml: balances from opportunity dates

@@ -51,6 +51,7 @@ DIMS = {
     "pipeline_created": ("region", "segment", "rep"),  # rep-months whose amounts are all null
     "p90_deal_size": ("product",),
     "upsell_rate": ("country",),
+    "accounts_won": ("region", "product"),
     # pipeline.yml
     "open_pipeline": ("region", "deal_type"),
     "open_pipeline_at_start": ("product",),
