@@ -62,6 +62,12 @@ def test_to_date_and_a_comparison_of_it(forms):
     close(got["ytd_growth"], [300, 200, 500])
 
 
+def test_formula_over_values_of_different_stages(forms):
+    got = forms(["ytd_before"], grain="month", start="2025-02-01", end="2025-04-30")
+    # year to date less this period's change in it: last period's year to date
+    close(got["ytd_before"], [100, 400, 600])
+
+
 def test_balance_counts_rows_opened_before_the_range(forms):
     got = forms(["open_pipeline_at_start", "open_pipeline"], grain="month",
                 start="2025-02-01", end="2025-04-30")

@@ -11,7 +11,7 @@ comparison or a trailing window has its earlier periods.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import sqlglot
 from sqlglot import exp
@@ -264,7 +264,3 @@ def _where(catalog: Catalog, text: str, metrics: list[ResolvedMetric]) -> exp.Ex
                 raise UsageError(f"--where uses '{name}', which is not a dimension of "
                                  f"'{metric.name}': {problem_[1]}; {problem_[2]}")
     return tree
-
-
-def day_before(value: date) -> date:
-    return value - timedelta(days=1)

@@ -145,11 +145,11 @@ class Values:
         vals = [v for v in vals if v.stage]
         stage = max(v.stage for v in vals)
         exprs = []
-        for i, val in enumerate(vals):
+        for val in vals:
             if val.stage == stage:
                 exprs.append(val.expr)
-            else:
-                exprs.append(self.materialize(f"_in{stage}_{len(self.columns[val.stage])}_{i}",
+            else:  # an input from an earlier stage is read back as a column of its own
+                exprs.append(self.materialize(f"_v{val.stage}_{len(self.columns[val.stage])}",
                                               val))
         return Val(stage, build(exprs), any(v.windowed for v in vals if v.stage == stage))
 
