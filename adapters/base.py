@@ -1,26 +1,46 @@
-"""The adapter protocol, the registry of backends, and how a project's connection is opened.
+"""The adapter protocol, the registry of backends, and how a connection is opened.
 
 An adapter is small: a ``dialect`` for sqlglot, ``execute(sql) -> pyarrow.Table``,
-``columns(table)`` and ``close()``. Driver imports live inside each backend's module, so
+``columns(relation)`` and ``close()``. Driver imports live inside each backend's module, so
 compiling never needs a driver installed, and ``metrics --help`` never imports one.
+
+Which connection: ``--connection URL``, else ``--target NAME`` from a profiles file (see
+:mod:`adapters.profiles`), else the profiles file's default target, else the project's own
+``connection:``. Settings are rendered with ``env_var()``; secrets are registered with
+:mod:`adapters.secrets` before anything could print them.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.diagnostics import AdapterError, UsageError
+
+from . import secrets
 
 if TYPE_CHECKING:
     import pyarrow
 
     from engine.project import Project
 
+    from .profiles import Target
+
+log = logging.getLogger("metrics")
+
 REGISTRY: dict[str, str] = {
     "duckdb": "adapters.duckdb:DuckDBAdapter",
+    "postgres": "adapters.postgres:PostgresAdapter",
+    "postgresql": "adapters.postgres:PostgresAdapter",
+    "spark": "adapters.spark:SparkAdapter",
+    "databricks": "adapters.generic:DatabricksAdapter",
+    "sqlalchemy": "adapters.generic:GenericAdapter",
+    "dbapi": "adapters.generic:GenericAdapter",
 }
+EXTRAS = {"psycopg": "postgres", "pyspark": "spark", "sqlalchemy": "sqlalchemy",
+          "databricks": "databricks"}
 
 
 class Adapter(Protocol):
@@ -29,7 +49,7 @@ class Adapter(Protocol):
 
     def execute(self, sql: str) -> "pyarrow.Table": ...
 
-    def columns(self, table: str) -> dict[str, str]: ...
+    def columns(self, relation: str) -> dict[str, str]: ...
 
     def close(self) -> None: ...
 
@@ -39,7 +59,7 @@ class Adapter(Protocol):
 
 
 class BaseAdapter:
-    """Shared plumbing: context management and one-line errors."""
+    """Shared plumbing: context management, the SELECT-only guard and masked one-line errors."""
 
     name = "base"
     dialect = "duckdb"
@@ -55,31 +75,82 @@ class BaseAdapter:
 
     def fail(self, message: str, sql: str | None = None) -> AdapterError:
         first = next((line for line in str(message).splitlines() if line.strip()), "failed")
-        return AdapterError(self.name, first.strip(), sql)
+        return AdapterError(self.name, secrets.mask(first.strip()), sql)
+
+    def guard(self, sql: str) -> None:
+        """Refuse anything but a single read-only SELECT, before the backend sees it."""
+        from .guard import REFUSED, select_problem
+
+        problem = select_problem(sql, self.dialect)
+        if problem:
+            raise self.fail(f"{REFUSED} ({problem})", sql)
+
+    def relation_sql(self, relation: str) -> str:
+        """A query that describes a table or a parenthesised subquery without reading it."""
+        return f"SELECT * FROM {relation} AS described WHERE 1 = 0"
 
 
-def connect(project: "Project", settings: dict[str, Any] | None = None) -> Adapter:
-    """Open the project's default connection (or ``settings``), rendered with env_var()."""
-    raw = dict(settings if settings is not None else project.settings.connection.model_dump())
-    kind = str(raw.pop("type", "duckdb"))
+def connect(project: "Project", settings: dict[str, Any] | None = None, *,
+            target: str | None = None, connection: str | None = None,
+            profiles_dir: str | Path | None = None, **overrides: Any) -> Adapter:
+    """Open a connection: ``settings``, a URL, a profile's target, or the project's own.
+
+    ``overrides`` (``connect_timeout=5``) are added to the target's settings.
+    """
+    from .profiles import resolve_target
+
+    chosen = resolve_target(project, settings, target, connection, profiles_dir)
+    return open_target(project, chosen, **overrides)
+
+
+def open_target(project: "Project", chosen: "Target", **overrides: Any) -> Adapter:
+    raw = dict(chosen.settings)
+    kind = str(raw.pop("type", "duckdb")).lower()
     if kind not in REGISTRY:
-        raise UsageError(f"unknown connection type '{kind}'; expected one of: "
-                         + ", ".join(sorted(REGISTRY)))
-    options = {k: _render(project, v) for k, v in raw.items()}
+        raise UsageError(f"{chosen.describe()}: unknown connection type '{kind}'; expected one "
+                         "of: " + ", ".join(sorted(REGISTRY)))
+    from_env = {k for k, v in raw.items() if isinstance(v, str) and "env_var" in v}
+    options = {k: _render(project, v, chosen) for k, v in raw.items()}
+    options.update({k: v for k, v in overrides.items() if v is not None})
+    secrets.register_settings(options, from_env)
+    log.info("connecting to %s: %s", chosen.describe(), _shown(kind, options))
+    adapter_class = _adapter_class(kind, chosen)
+    try:
+        return adapter_class(root=project.root, **options)
+    except AdapterError as err:
+        detail = str(err).removeprefix(f"{err.adapter}: ")
+        raise AdapterError(f"{err.adapter} {chosen.describe()}", secrets.mask(detail)) from None
+    except TypeError as err:
+        raise UsageError(f"{chosen.describe()}: {secrets.mask(str(err))}") from None
+
+
+def _adapter_class(kind: str, chosen: "Target") -> type:
     module, cls = REGISTRY[kind].split(":")
-    adapter_class = getattr(importlib.import_module(module), cls)
-    return adapter_class(root=project.root, **options)
+    try:
+        return getattr(importlib.import_module(module), cls)
+    except ModuleNotFoundError as err:
+        package = (err.name or "").split(".")[0]
+        extra = EXTRAS.get(package, kind)
+        raise UsageError(f"{chosen.describe()} needs the '{package}' package: "
+                         f"pip install 'sales-metrics[{extra}]'") from None
 
 
-def _render(project: "Project", value: Any) -> Any:
+def _shown(kind: str, options: dict[str, Any]) -> str:
+    shown = secrets.masked_settings(options)
+    return ", ".join([f"type={kind}"] + [f"{k}={v}" for k, v in shown.items()])
+
+
+def _render(project: "Project", value: Any, chosen: "Target") -> Any:
     from engine.templating import TemplateProblem
 
+    if isinstance(value, dict):
+        return {k: _render(project, v, chosen) for k, v in value.items()}
     if not isinstance(value, str):
         return value
     try:
         return project.loaded.templates.render(value, secrets=True)
     except TemplateProblem as err:
-        raise UsageError(f"connection settings: {err}") from None
+        raise UsageError(f"connection settings of {chosen.describe()}: {err}") from None
 
 
 def resolve_path(root: Path, value: str) -> Path:

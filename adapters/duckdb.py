@@ -23,19 +23,26 @@ class DuckDBAdapter(BaseAdapter):
     dialect = "duckdb"
 
     def __init__(self, root: Path = Path("."), database: str = ":memory:",
-                 data: str | None = None, threads: int | None = None, **extra: object) -> None:
+                 data: str | None = None, threads: int | None = None, writable: bool = False,
+                 schema: str | None = None, **extra: object) -> None:
         import duckdb
 
         self._duckdb = duckdb
         memory = database in (":memory:", "")
         path = database if memory else str(resolve_path(root, database))
-        if not memory and not Path(path).exists():
+        if not memory and not writable and not Path(path).exists():
             raise self.fail(f"database file {path} does not exist")
         config = {"threads": threads} if threads else {}
         try:
-            self.con = duckdb.connect(path, read_only=not memory, config=config)
+            self.con = duckdb.connect(path, read_only=not (memory or writable), config=config)
         except duckdb.Error as err:
             raise self.fail(f"cannot open {path}: {err}") from None
+        if schema:
+            try:
+                quoted = schema.replace("'", "''")
+                self.con.execute(f"SET search_path = '{quoted}'")
+            except duckdb.Error as err:
+                raise self.fail(f"cannot use schema {schema}: {err}") from None
         if data:
             self._expose(resolve_path(root, data))
 
@@ -71,6 +78,24 @@ class DuckDBAdapter(BaseAdapter):
         except self._duckdb.Error as err:
             raise self.fail(str(err)) from None
         return {row[0]: row[1] for row in rows}
+
+    def tables(self, schema: str | None) -> set[str]:
+        rows = self.con.execute("SELECT table_name FROM information_schema.tables WHERE "
+                                "table_schema = coalesce(?, current_schema())",
+                                [schema]).fetchall()
+        return {r[0] for r in rows}
+
+    def load_table(self, name: str, table: "pyarrow.Table", schema: str | None) -> None:
+        """Create or replace a table from Arrow (``metrics seed``; writable file only)."""
+        target = f'"{schema}"."{name}"' if schema else f'"{name}"'
+        try:
+            if schema:
+                self.con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            self.con.register("_metrics_seed", table)
+            self.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM _metrics_seed")
+            self.con.unregister("_metrics_seed")
+        except self._duckdb.Error as err:
+            raise self.fail(f"cannot load {name}: {err}") from None
 
     def close(self) -> None:
         self.con.close()

@@ -1,12 +1,18 @@
-"""`metrics show`: one metric's definition, lineage and SQL, as plain text."""
+"""`metrics show`: one metric's definition, lineage and SQL, as plain text.
+
+:func:`lineage` gathers the same facts for other views (`metrics docs`, `metrics diff`).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from engine.diagnostics import UsageError, did_you_mean, one_of
+from engine.dialects import install
 
 from . import formatting
 
@@ -30,18 +36,41 @@ def describe(project: "Project", name: str, dialect: str | None) -> str:
         facts.append(formatting.target(m.target, m.format, project.settings.currency_symbol))
     lines += ["  " + "   ".join(facts), f"  defined at {m.spans.value(('name',))}", "",
               "Definition"]
-    lines += _definition(resolved, project.settings.dialect)
-    allowed = catalog.allowed_dimensions(name)
-    dims = sorted(allowed) if allowed is not None else _all_dims(project, name)
-    lines += [f"  dimensions: {', '.join(dims) or '-'}", "", "Lineage"]
-    lines += [f"  reads {src}: {', '.join(cols)}" for src, cols in _columns(project, name).items()]
-    uses = sorted(set(resolved.references()))
-    used_by = sorted(n for n, other in catalog.metrics.items() if name in other.references())
-    lines += [f"  uses metrics: {', '.join(uses) or '-'}",
-              f"  used by: {', '.join(used_by) or '-'}", ""]
+    about = lineage(project, name)
+    lines += about.definition
+    lines += [f"  dimensions: {', '.join(about.dimensions) or '-'}", "", "Lineage"]
+    lines += [f"  reads {src}: {', '.join(cols)}" for src, cols in about.columns.items()]
+    lines += [f"  uses metrics: {', '.join(about.uses) or '-'}",
+              f"  used by: {', '.join(about.used_by) or '-'}", ""]
     target = dialect or project.settings.dialect
     lines += [f"SQL ({target}, {m.grain.value})", project.compile([name], dialect=target)]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """What a metric is, in words, and how it connects to sources and other metrics."""
+
+    definition: list[str]  # the definition in words, one indented line per part
+    dimensions: list[str]  # what it may be grouped by
+    columns: dict[str, list[str]]  # source -> the columns it reads there
+    uses: list[str]  # metrics it is computed from, directly
+    used_by: list[str]  # metrics computed from it, directly
+
+
+def lineage(project: "Project", name: str) -> Lineage:
+    catalog = project.catalog
+    resolved = catalog.metrics[name]
+    return Lineage(_definition(resolved, project.settings.dialect), dimensions(project, name),
+                   _columns(project, name), sorted(set(resolved.references())),
+                   sorted(n for n, other in catalog.metrics.items()
+                          if name in other.references()))
+
+
+def dimensions(project: "Project", name: str) -> list[str]:
+    """The dimensions a metric may be grouped by: its own list, else what its sources offer."""
+    allowed = project.catalog.allowed_dimensions(name)
+    return sorted(allowed) if allowed is not None else _all_dims(project, name)
 
 
 def _definition(resolved, dialect: str) -> list[str]:
@@ -83,6 +112,7 @@ def _plain(tree: exp.Expression, source: str, dialect: str) -> str:
         if isinstance(node, exp.Column) and node.table == source:
             return exp.column(node.name)
         return node
+    install(dialect)
     return tree.transform(strip).sql(dialect)
 
 
@@ -115,3 +145,89 @@ def _columns(project: "Project", name: str) -> dict[str, list[str]]:
                 cols.update(c.name if c.table == side.source else c.sql()
                             for c in tree.find_all(exp.Column))  # type: ignore[union-attr]
     return {src: sorted(cols) for src, cols in sorted(found.items())}
+
+
+# --------------------------------------------------------------------- one sentence, for docs
+
+REF = "\x00"  # metric names in a sentence are wrapped in it, so a view can link them
+_AGGREGATES = {"avg": "average", "median": "median", "sum": "total", "min": "minimum",
+               "max": "maximum"}
+
+
+def plain(sentence: str) -> str:
+    """A sentence from :func:`in_words` without its metric markers."""
+    return sentence.replace(REF, "")
+
+
+def in_words(project: "Project", name: str) -> str:
+    """What a metric computes, in one sentence. Metric names are wrapped in :data:`REF`."""
+    resolved = project.catalog.metrics[name]
+    m, dialect = resolved.model, project.settings.dialect
+    kind = type(m).__name__
+    if kind == "FormulaMetric":
+        formula = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda w: _ref(w[0]) if w[0] in
+                         resolved.refs else w[0], " ".join(m.formula.split()))
+        return f"The formula {formula}, over the values of these metrics in each period."
+    if kind == "CumulativeMetric":
+        if m.to_date:
+            return (f"{_ref(m.of)} accumulated from the start of each {m.to_date.value} to the "
+                    "end of the period.")
+        return f"{_ref(m.of)} accumulated over the last {m.trailing} periods, this one included."
+    if kind == "ComparisonMetric":
+        earlier = "the previous period" if m.compare == "previous_period" else \
+            "the same period a year earlier"
+        if m.change == "previous":
+            return f"The value of {_ref(m.of)} in {earlier}."
+        what = "percent change" if m.change == "percent" else "change"
+        return f"The {what} of {_ref(m.of)} from {earlier}."
+    if kind == "EntityMetric":
+        return _entity_words(m)
+    if kind == "BalanceMetric":
+        until = f" until its {m.balance.closes}" if m.balance.closes else ""
+        return (f"The balance of {m.measure} over the {m.source} rows open at the "
+                f"{m.balance.at} of each period: a row counts from its {m.balance.opens}{until}.")
+    if kind == "ConversionMetric":
+        conv = m.conversion
+        within = f" within {conv.within_days} days" if conv.within_days is not None else ""
+        where = f", among those where {' and '.join(m.filters)}" if m.filters else ""
+        return (f"The share of {m.source} rows, counted in the period of their {conv.start}, "
+                f"that reach {conv.end}{within}{where}.")
+    return _ratio_words(resolved, dialect)
+
+
+def _ref(name: str) -> str:
+    return f"{REF}{name}{REF}"
+
+
+def _entity_words(m) -> str:
+    condition = " ".join((m.condition or "").split())
+    if m.aggregate in ("count", "share"):
+        what = "number" if m.aggregate == "count" else "share"
+        whose = f" whose {_ref(m.of)} is {condition}" if condition else f" with a {_ref(m.of)}"
+        return f"The {what} of {m.entity}s{whose}, with {_ref(m.of)} computed per {m.entity}."
+    only = f", counting those whose value is {condition}" if condition else ""
+    return (f"The {_AGGREGATES[m.aggregate]} over each {m.entity} of {_ref(m.of)}, computed per "
+            f"{m.entity} first{only}.")
+
+
+def _ratio_words(resolved, dialect: str) -> str:
+    m = resolved.model
+    text = _side_words(resolved.numerator, dialect)
+    if resolved.denominator is not None:
+        text += f", divided by {_side_words(resolved.denominator, dialect)}"
+    text += "."
+    if getattr(m, "snapshot", None):
+        text += " Rows are snapshots: each period takes its last one, not their sum."
+    if getattr(m, "min_denominator", None) is not None:
+        text += f" Empty when the denominator is under {m.min_denominator:g}."
+    return text
+
+
+def _side_words(side: "Side", dialect: str) -> str:
+    if side.metric:
+        return _ref(side.metric)
+    assert side.expr is not None and side.source
+    text = f"{_plain(side.expr, side.source, dialect)} over {side.source} rows by {side.time}"
+    if side.filters:
+        text += " where " + " and ".join(_plain(f, side.source, dialect) for f in side.filters)
+    return text

@@ -18,12 +18,18 @@ import typer
 
 from engine.diagnostics import MetricsError
 
+from .connections import (ConnectionOpt, ProfilesDirOpt, TargetOpt, TimeoutOpt, VerboseOpt,
+                          Where)
+
 OK, INVALID, USAGE = 0, 1, 2
 T = TypeVar("T")
 
 app = typer.Typer(
     name="metrics", no_args_is_help=True, add_completion=False,
     pretty_exceptions_show_locals=False,  # a password may sit in a local variable
+    # Plain help and usage errors: Rich's formatter costs ~0.1 s of imports on every
+    # `--help` and every mistyped option (start-up budget: issue 6).
+    rich_markup_mode=None,
     help="Sales KPIs as code: validate YAML definitions, compile them to SQL, run them.",
 )
 
@@ -100,19 +106,41 @@ def validate(
     fmt: Annotated[DiagnosticFormat, typer.Option(
         "--format", "-f", case_sensitive=False, help="text for people, json or github for CI.")]
     = DiagnosticFormat.text,
+    against: Annotated[str | None, typer.Option(
+        "--against", show_default=False,
+        help="Also check that every table and column used exists in this target (a "
+             "profiles.yml target name, or a connection URL) with a type that fits.")] = None,
+    profiles_dir: ProfilesDirOpt = None, connect_timeout: TimeoutOpt = 10.0,
+    verbose: VerboseOpt = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Fail (exit 1) on warnings too, not only on errors.")] = False,
 ) -> None:
-    """Check every definition; exit 1 with one line per problem (file:line:col)."""
+    """Check every definition; exit 1 with one line per problem (file:line:col).
+
+    Lint warnings (severities set under `lint:` in project.yml) fail only with --strict."""
     from . import output
 
     def body() -> int:
         from engine.project import check_project
 
+        from .connections import against as where_of, setup_logging
+
+        setup_logging(verbose)
         project, diagnostics = check_project(path)
+        if project is not None and against:
+            from .warehouse import check_against
+
+            where = where_of(against, profiles_dir, connect_timeout, verbose)
+            diagnostics = diagnostics + check_against(project, where, fmt.value)
+            if any(d.severity == "error" for d in diagnostics):
+                project = None
         output.print_diagnostics(diagnostics, fmt.value)
+        warned = strict and any(d.severity == "warning" for d in diagnostics)
         if project is not None and fmt is DiagnosticFormat.text:
-            typer.echo(f"ok: {len(project.catalog.metrics)} metrics and "
+            typer.echo("failed: --strict fails on warnings" if warned else
+                       f"ok: {len(project.catalog.metrics)} metrics and "
                        f"{len(project.catalog.sources)} sources are valid", err=True)
-        return OK if project is not None else INVALID
+        return OK if project is not None and not warned else INVALID
 
     raise typer.Exit(_guard(body))
 
@@ -149,24 +177,31 @@ def run(
     out: Annotated[Path | None, typer.Option(
         "--output", "-o", show_default=False, help="Write to this file (whole or not at all).")]
     = None,
-    project: ProjectOpt = None,
+    project: ProjectOpt = None, target: TargetOpt = None, connection: ConnectionOpt = None,
+    profiles_dir: ProfilesDirOpt = None, connect_timeout: TimeoutOpt = 10.0,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Compute metrics per period and print them (or write them to --output)."""
     from . import output
 
     def body() -> None:
-        from adapters import connect
+        from .connections import interactive, setup_logging, step
 
+        setup_logging(verbose)
         loaded = _load(project)
         if fmt is OutputFormat.parquet and out is None:
             raise output.usage("--format parquet writes a binary file; add --output FILE")
         options = _request_options(grain, by, start, end, where)
         names = metric or _whole_catalog(loaded, options)
         sql = loaded.compile(names, **options)  # a bad request fails before connecting
-        with connect(loaded) as conn:
+        place = Where(target, connection, profiles_dir, connect_timeout, verbose)
+        with place.open(loaded) as conn:
             if conn.dialect != loaded.settings.dialect:
                 sql = loaded.compile(names, dialect=conn.dialect, **options)
-            table = conn.execute(sql)
+            _log_sql(sql)
+            show = interactive(fmt is not OutputFormat.table, verbose)
+            with step(place.label(loaded), 1, 1, show):
+                table = conn.execute(sql)
         grain_used = options["grain"] or loaded.catalog.metrics[names[0]].model.grain.value
         output.emit(table, fmt.value, out, loaded, names, grain_used, by_file=not metric)
 
@@ -181,6 +216,38 @@ def _whole_catalog(loaded, options: dict) -> list[str]:
     if not names:
         raise MetricsError("no metric of the catalog can be computed for this request")
     return names
+
+
+@app.command()
+def seed(
+    target: TargetOpt = None, connection: ConnectionOpt = None,
+    schema: Annotated[str, typer.Option(
+        help="Schema (database, on Spark) to create the sample tables in.")] = "metrics_sample",
+    data: Annotated[Path | None, typer.Option(
+        show_default=False, help="Folder of Parquet files (default: examples/data of this "
+                                 "repository).")] = None,
+    replace: Annotated[bool, typer.Option(
+        help="Replace sample tables that already exist in the schema.")] = False,
+    project: ProjectOpt = None, profiles_dir: ProfilesDirOpt = None,
+    connect_timeout: TimeoutOpt = 10.0, verbose: VerboseOpt = False,
+) -> None:
+    """Load the sample data into a target, one table per Parquet file. This command WRITES:
+    it creates (or with --replace, replaces) those tables in --schema, and nothing else."""
+    def body() -> None:
+        from .connections import setup_logging
+        from .warehouse import seed_target
+
+        setup_logging(verbose)
+        place = Where(target, connection, profiles_dir, connect_timeout, verbose)
+        seed_target(_load(project), place, schema, data, replace)
+
+    _guard(body)
+
+
+def _log_sql(sql: str) -> None:
+    import logging
+
+    logging.getLogger("metrics").info("SQL:\n%s", sql)
 
 
 @app.command("list")
@@ -202,6 +269,121 @@ def show(
     from . import output
 
     _guard(lambda: output.print_metric(_load(project), name, dialect))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the YAML files (project file and definitions), for editors:
+    `metrics schema > metrics.schema.json` (see the README for VS Code)."""
+    def body() -> None:
+        from engine.schema import json_text
+
+        typer.echo(json_text(), nl=False)
+
+    _guard(body)
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+
+
+@app.command()
+def diff(
+    path: Annotated[Path | None, typer.Argument(
+        show_default=False, help="Project folder or project.yml (default: as for --project).")]
+    = None,
+    base: Annotated[str, typer.Option(
+        "--base", help="Git ref to compare with: a branch, tag or commit (HEAD: the "
+        "uncommitted changes).")] = "HEAD",
+    values: Annotated[bool, typer.Option(
+        "--values", help="Run both versions of each changed metric on the same data and "
+        "show how its values moved.")] = False,
+    grain: GrainArg = None, start: StartOpt = None, end: EndOpt = None,
+    top: Annotated[int, typer.Option(
+        "--top", min=1, help="Periods shown per metric with --values, largest change first.")]
+    = 10,
+    fmt: Annotated[DiffFormat, typer.Option(
+        "--format", "-f", case_sensitive=False, help="text for people, markdown for a pull "
+        "request comment.")] = DiffFormat.text,
+    fail_on_breaking: Annotated[bool, typer.Option(
+        "--fail-on-breaking", help="Exit 1 when a change breaks consumers (for CI).")] = False,
+    target: TargetOpt = None, connection: ConnectionOpt = None,
+    profiles_dir: ProfilesDirOpt = None, connect_timeout: TimeoutOpt = 10.0,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Compare the definitions at a git ref with the working tree: added, removed, renamed
+    and changed metrics, which changes break consumers, and (--values) how values move."""
+    def body() -> int:
+        from .connections import setup_logging
+        from .diff import command
+
+        setup_logging(verbose)
+        place = Where(target, connection, profiles_dir, connect_timeout, verbose)
+        options = _request_options(grain, None, start, end, None)
+        del options["by"], options["where"]
+        return command(path, base, fmt.value, values, options, top, fail_on_breaking, place)
+
+    raise typer.Exit(_guard(body))
+
+
+@app.command()
+def docs(
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Folder to write the HTML catalog to (replaced whole).")],
+    project: ProjectOpt = None,
+) -> None:
+    """Write a static, searchable HTML catalog of every KPI (open index.html; no server)."""
+    def body() -> None:
+        from .docs import write_docs
+
+        write_docs(_load(project), output)
+
+    _guard(body)
+
+
+class TestFormat(str, Enum):
+    text = "text"
+    github = "github"
+
+
+@app.command("test")
+def test_(
+    path: Annotated[Path | None, typer.Argument(
+        show_default=False, help="Project folder or project.yml, or a test file or folder "
+        "of the project to run only its tests (default: as for --project).")] = None,
+    select: Annotated[list[str] | None, typer.Option(
+        "--select", "-s", show_default=False, help="Run the tests with this name, or that "
+        "check this metric (glob patterns work); repeat for more.")] = None,
+    fmt: Annotated[TestFormat, typer.Option(
+        "--format", "-f", case_sensitive=False, help="text, or github to also annotate "
+        "failures in a pull request.")] = TestFormat.text,
+) -> None:
+    """Run the KPI tests (the 'tests:' lists of the YAML files) on DuckDB in memory;
+    exit 1 when a test fails or is invalid."""
+    def body() -> int:
+        from .testing import run as run_tests
+
+        return run_tests(path, select or [], fmt.value)
+
+    raise typer.Exit(_guard(body))
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write into a folder that is not empty (replacing the files the "
+        "new project consists of).")] = False,
+) -> None:
+    """Create a new project that runs at once: project file, a source with sample data,
+    two KPIs and a test."""
+    def body() -> None:
+        from .scaffold import init as scaffold
+
+        scaffold(directory, force)
+
+    _guard(body)
 
 
 def main() -> None:  # the console script

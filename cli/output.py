@@ -36,11 +36,11 @@ def print_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> None:
     else:
         for d in diagnostics:
             typer.echo(d.render(), err=True)
-        errors = sum(d.severity == "error" for d in diagnostics)
-        if errors:
+        counts = [f"{n} {kind}{'s' * (n != 1)}" for kind in ("error", "warning")
+                  if (n := sum(d.severity == kind for d in diagnostics))]
+        if counts:
             files = len({d.span.path for d in diagnostics if d.span})
-            typer.echo(f"{errors} error{'s' * (errors != 1)} in {files} "
-                       f"file{'s' * (files != 1)}", err=True)
+            typer.echo(f"{' and '.join(counts)} in {files} file{'s' * (files != 1)}", err=True)
 
 
 def emit(table: "pyarrow.Table", fmt: str, out: Path | None, project: "Project",

@@ -19,10 +19,16 @@ class Capabilities:
     series: bool = True  # a date series with bounds computed in the same query
     monday_weeks: bool = True  # DATE_TRUNC(week) starts weeks on Monday
     integer_avg: bool = False  # AVG over integers truncates to an integer
+    # GROUP BY an integer period key (year * 12 + month) and make the date once per group:
+    # measured about twice as cheap per row as DATE_TRUNC on DuckDB (grains.period_key).
+    period_keys: bool = False
+    # Distinct counts in a scan of their own: DuckDB otherwise materializes every row the
+    # scan reads to aggregate them apart (measured 1.6x slower on the sample's 10M deals).
+    split_distinct: bool = False
 
 
 _OVERRIDES: dict[str, Capabilities] = {
-    "duckdb": Capabilities(file_sources=True),
+    "duckdb": Capabilities(file_sources=True, period_keys=True, split_distinct=True),
     # BigQuery's WEEK is WEEK(SUNDAY).
     "bigquery": Capabilities(monday_weeks=False),
     # sqlglot emulates the series with a recursive CTE placed before the CTEs it would read.
@@ -45,7 +51,9 @@ def capabilities(dialect: str) -> Capabilities:
 #
 # Where sqlglot renders a function in a way the engine rejects, or computes differently, the
 # right rendering per dialect is data here. They are installed as subclasses of sqlglot's own
-# dialects (its documented way to customise one), registered under the same names.
+# dialects (its documented way to customise one), registered under the same names, the first
+# time SQL is rendered for that dialect (:func:`install`): loading a dialect costs start-up
+# time, and most commands render for one dialect or none.
 
 _EXACT_PERCENTILE = ("exact percentiles and medians in an aggregate (quantile_cont, "
                      "median): it has only an analytic, an approximate or no such function")
@@ -104,16 +112,17 @@ _RENDER: dict[str, dict[type[exp.Expression], Callable[[Callable | None], Callab
 }
 
 
-def _install() -> None:
-    for name, overrides in _RENDER.items():
-        base = type(sqlglot.Dialect.get_or_raise(name))
-        if getattr(base, "_metrics_overrides", False):
-            continue  # already installed (a module reload)
-        old = base.generator_class.TRANSFORMS
-        transforms = {**old, **{kind: make(old.get(kind)) for kind, make in overrides.items()}}
-        generator = type("Generator", (base.generator_class,), {"TRANSFORMS": transforms})
-        # Same class name, so sqlglot registers it under the same dialect name.
-        type(base.__name__, (base,), {"Generator": generator, "_metrics_overrides": True})
-
-
-_install()
+def install(dialect: str) -> None:
+    """Install the rendering overrides of a dialect, once; call it before rendering for it."""
+    name = dialect.lower()
+    overrides = _RENDER.get(name)
+    if overrides is None:
+        return
+    base = type(sqlglot.Dialect.get_or_raise(name))
+    if getattr(base, "_metrics_overrides", False):
+        return  # already installed
+    old = base.generator_class.TRANSFORMS
+    transforms = {**old, **{kind: make(old.get(kind)) for kind, make in overrides.items()}}
+    generator = type("Generator", (base.generator_class,), {"TRANSFORMS": transforms})
+    # Same class name, so sqlglot registers it under the same dialect name.
+    type(base.__name__, (base,), {"Generator": generator, "_metrics_overrides": True})

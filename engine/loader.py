@@ -39,6 +39,9 @@ class Loaded:
     metrics: dict[str, MetricBase] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # KPI test cases as written (rendered, not validated): `metrics test` checks them, so a
+    # broken test never stops `metrics run`. See engine.testcases.
+    tests: list[tuple[Any, SpanMap]] = field(default_factory=list)
 
 
 def find_project(path: Path | None = None) -> Path:
@@ -109,6 +112,8 @@ def _load_file(loaded: Loaded, file: Path) -> None:
         kind = metric_kind(item) if isinstance(item, dict) else MetricBase
         _add(loaded.metrics, _validate(kind, item, spans.sub(("metrics", i)),
                                        loaded.diagnostics), "metric", loaded.diagnostics)
+    loaded.tests += [(item, spans.sub(("tests", i)))
+                     for i, item in enumerate(data.get("tests", []))]
 
 
 def _add(table: dict[str, D], item: D | None, kind: str, out: list[Diagnostic]) -> None:
@@ -207,8 +212,9 @@ def _one(model: type[BaseModel], error: dict[str, Any], loc: Loc, value: Any,
     kind, msg = error["type"], error["msg"]
     field = str(loc[-1]) if loc else model.__name__.lower()
     owner = _model_at(model, loc[:-1])
-    noun = "project" if owner is Project else \
-        "metric" if issubclass(owner, MetricBase) else owner.__name__.lower()
+    noun = getattr(owner, "noun", None) or ("project" if owner is Project else
+                                            "metric" if issubclass(owner, MetricBase)
+                                            else owner.__name__.lower())
     if kind == "extra_forbidden":
         fields = list(owner.model_fields)
         hint = did_you_mean(field, fields) or f"the {noun} fields are: {', '.join(fields)}"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
+                      model_validator)
 
 from .yamlspan import SpanMap
 
@@ -77,6 +78,11 @@ class Calendar(Definition):
         "its end.")
 
 
+# YAML 1.1 reads an unquoted `off` as false: `lint: {missing-owner: off}` means "off".
+LintLevel = Annotated[Literal["off", "warning", "error"],
+                      BeforeValidator(lambda v: "off" if v is False else v)]
+
+
 class Project(Definition):
     """The project file (`project.yml`): settings shared by every definition."""
 
@@ -91,6 +97,9 @@ class Project(Definition):
     timezone: str | None = Field(None, description="Time zone periods are counted in; "
                                  "timestamps are read as UTC (e.g. America/New_York).")
     currency_symbol: str = "$"
+    lint: dict[str, LintLevel] = Field(
+        default_factory=dict, description="Severity of lint rules by code (off, warning or "
+        "error), e.g. {missing-owner: off, ratio-not-subset: error}; see engine/rules/lint.py.")
 
 
 class Join(Definition):
@@ -282,7 +291,9 @@ def metric_kind(data: dict[str, Any]) -> type[MetricBase]:
 
 
 class MetricsFile(Definition):
-    """A YAML file under the project: sources and metrics, in any mix."""
+    """A YAML file under the project: sources, metrics and KPI tests, in any mix."""
 
     sources: list[Any] = Field(default_factory=list, description="Source definitions.")
     metrics: list[Any] = Field(default_factory=list, description="Metric definitions.")
+    tests: list[Any] = Field(default_factory=list, description="KPI test cases, run by "
+                             "`metrics test` (see engine.testcases).")

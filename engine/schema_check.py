@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from .catalog import Catalog, ResolvedMetric, Side
 from .diagnostics import Diagnostic, Span, did_you_mean, one_of
+from .dialects import install
 
 Schema = dict[str, "dict[str, str] | str"]  # source -> {column: type}, or why it is missing
 NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp,
@@ -58,6 +59,7 @@ class Use:
 
 def relations(catalog: Catalog, dialect: str) -> dict[str, str]:
     """What to describe per source: a table name, or a parenthesised query."""
+    install(dialect)
     out = {}
     for name, src in catalog.sources.items():
         if src.relation is None or src.model.path:

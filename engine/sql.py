@@ -8,6 +8,7 @@ here, at parse time. Parse errors are mapped back to the YAML scalar's line and 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -25,16 +26,26 @@ WINDOW = exp.Window
 def parse_fragment(text: str, dialect: str, span: Span, quoted: int = 0,
                    query: bool = False) -> tuple[exp.Expression | None, list[Diagnostic]]:
     """Parse an expression (or with ``query=True`` one SELECT) and check it is read-only."""
-    try:
-        tree = sqlglot.parse_one(text, read=dialect)
-    except (ParseError, TokenError) as err:
-        return None, [_syntax(err, text, span, quoted)]
+    parsed = _parse(text, dialect)
+    if isinstance(parsed, Exception):
+        return None, [_syntax(parsed, text, span, quoted)]
+    tree = parsed.copy()
     problem = read_only_problem(tree, query)
     if problem:
         return None, [Diagnostic("not-read-only", problem, span,
                                  "definitions may only read data" if query else
                                  "write one expression; a query belongs in a source's 'sql:'")]
     return tree, []
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str, dialect: str) -> exp.Expression | ParseError | TokenError:
+    """One parse per distinct fragment (``count(*)`` and the same filters recur in many
+    metrics); callers get a copy, never the cached tree."""
+    try:
+        return sqlglot.parse_one(text, read=dialect)
+    except (ParseError, TokenError) as err:
+        return err
 
 
 def read_only_problem(tree: exp.Expression, query: bool = False) -> str | None:
@@ -143,8 +154,10 @@ def tables_used(tree: exp.Expression) -> set[str]:
     return {col.table for col in tree.find_all(exp.Column) if col.table}
 
 
-def conjunction(conditions: Iterable[exp.Expression]) -> exp.Expression | None:
-    items = [c.copy() for c in conditions]
+def conjunction(conditions: Iterable[exp.Expression], copy: bool = True
+                ) -> exp.Expression | None:
+    """The conditions ANDed; ``copy=False`` for conditions made for it (no copies made)."""
+    items = [c.copy() for c in conditions] if copy else list(conditions)
     if not items:
         return None
-    return exp.and_(*items) if len(items) > 1 else items[0]
+    return exp.and_(*items, copy=False) if len(items) > 1 else items[0]

@@ -61,6 +61,7 @@ class Templates:
                                                  autoescape=False, keep_trailing_newline=False)
         self.env.globals.update(var=_var(variables), env_var=_no_env_var)
         self.problems: list[Diagnostic] = []
+        self._compiled: dict[str, jinja2.Template] = {}
         if macro_dir and macro_dir.is_dir():
             for file in sorted(macro_dir.glob("*.sql")) + sorted(macro_dir.glob("*.jinja")):
                 self._load_macros(file)
@@ -82,7 +83,8 @@ class Templates:
         if "{{" not in text and "{%" not in text:
             return text
         try:
-            template = self.env.from_string(text)
+            template = self._compiled.get(text) or self._compiled.setdefault(
+                text, self.env.from_string(text))  # the same filter recurs in many metrics
             extra = {"env_var": _env_var} if secrets else {}
             return template.render(**extra)
         except TemplateProblem:

@@ -28,6 +28,7 @@ class SpanMap:
     keys: dict[Loc, Span] = field(default_factory=dict)
     quoted: dict[Loc, int] = field(default_factory=dict)
     broken: set[Loc] = field(default_factory=set)  # strings whose template failed to render
+    _index: dict[int, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     def value(self, loc: Loc) -> Span:
         """The span of the value at ``loc``, or of its nearest enclosing value."""
@@ -40,11 +41,34 @@ class SpanMap:
         return self.keys.get(loc) or self.value(loc)
 
     def sub(self, prefix: Loc) -> SpanMap:
-        """The spans under ``prefix``, with paths made relative to it."""
+        """The spans under ``prefix``, with paths made relative to it.
+
+        From an index of the spans by their first ``len(prefix)`` steps, built once (and
+        again if spans were added since): a file of a thousand metrics asks for a thousand
+        of these, and cutting the whole map each time made loading it quadratic."""
         n = len(prefix)
-        cut = lambda d: {k[n:]: v for k, v in d.items() if k[:n] == prefix}  # noqa: E731
-        broken = {k[n:] for k in self.broken if k[:n] == prefix}
-        return SpanMap(self.path, cut(self.values), cut(self.keys), cut(self.quoted), broken)
+        size = (len(self.values), len(self.keys), len(self.quoted), len(self.broken))
+        if n not in self._index or self._index[n][0] != size:
+            self._index[n] = (size, self._group(n))
+        values, keys, quoted, broken = self._index[n][1].get(prefix) or ({}, {}, {}, set())
+        return SpanMap(self.path, dict(values), dict(keys), dict(quoted), set(broken))
+
+    def _group(self, n: int) -> dict[Loc, tuple[dict, dict, dict, set]]:
+        groups: dict[Loc, tuple[dict, dict, dict, set]] = {}
+
+        def group(loc: Loc) -> tuple[dict, dict, dict, set]:
+            found = groups.get(loc[:n])
+            if found is None:
+                found = groups[loc[:n]] = ({}, {}, {}, set())
+            return found
+        for part, spans in enumerate((self.values, self.keys, self.quoted)):
+            for loc, span in spans.items():
+                if len(loc) >= n:
+                    group(loc)[part][loc[n:]] = span
+        for loc in self.broken:
+            if len(loc) >= n:
+                group(loc)[3].add(loc[n:])
+        return groups
 
 
 def _span(path: str, node: yaml.Node) -> Span:

@@ -23,7 +23,8 @@ from conftest import DATA_DIR, PROJECT_DIR
 # One stderr line of a diagnostic: file:line:col: error[code] message; hint
 DIAG = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>[a-z-]+)\] (?P<msg>.+)$")
 # What a clean stderr line may look like: a diagnostic, a one-line error, or the summary.
-CLEAN = re.compile(r"^(error: \S.*|[^:]+:\d+:\d+: error\[[a-z-]+\] .+|\d+ errors? in \d+ files?)$")
+CLEAN = re.compile(r"^(error: \S.*|[^:]+:\d+:\d+: (error|warning)\[[a-z-]+\] .+"
+                   r"|\d+ errors?( and \d+ warnings?)? in \d+ files?)$")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -116,7 +117,8 @@ def broken(tmp_path):
     append(proj / "conversion.yml", "  - name: loss_rate\n    source: opportunities\n"
            "    time: closed_at\n    numerator: count(*)\n    denominater: count(*)\n")
     append(proj / "activity.yml", "  - name: texts_sent\n    source: activitys\n    numerator: count(*)\n")
-    append(proj / "revenue.yml", "  - name: biggest_deal\n    source: opportunities\n    numerator: amount\n")
+    append(proj / "revenue.yml", "  - name: biggest_deal\n    label: Biggest deal\n    description: x\n"
+           "    owner: sales-ops\n    format: currency\n    source: opportunities\n    numerator: amount\n")
     want = [
         ("activity.yml", *locate(proj / "activity.yml", "activitys"), "unknown-source", "did you mean 'activities'?"),
         ("conversion.yml", *locate(proj / "conversion.yml", "denominater"), "unknown-key",
@@ -316,7 +318,7 @@ def test_compile_bad_grain_is_a_usage_error(cli):
 
 def test_list_shows_every_metric(cli):
     names = [m["name"] for f in PROJECT_DIR.glob("*.yml") if f.name not in ("project.yml", "sources.yml")
-             for m in yaml.safe_load(f.read_text())["metrics"]]
+             for m in yaml.safe_load(f.read_text()).get("metrics", [])]
     result = cli("list")
     assert result.returncode == 0, result.stderr
     listed = {line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│")}

@@ -13,7 +13,7 @@ from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from ..catalog import Catalog
 from ..diagnostics import UnsupportedFeature, UsageError
-from ..dialects import capabilities
+from ..dialects import capabilities, install
 from .build import build
 from .plan import Plan, Request, plan
 
@@ -28,6 +28,9 @@ def compile_tree(catalog: Catalog, request: Request, dialect: str | None = None)
 
 
 def render(tree: exp.Expression, dialect: str) -> str:
+    """The SQL text. sqlglot's dialect rewrites change the tree they render, and parts of the
+    tree are shared with the catalog, so it renders a copy."""
+    install(dialect)
     try:
         return tree.sql(dialect=dialect, pretty=True, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as err:

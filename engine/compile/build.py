@@ -24,7 +24,7 @@ from ..diagnostics import UsageError
 from ..model import EntityMetric
 from .grains import next_period, period_start, periods_between, step_sql
 from .plan import EntityPlan, Plan
-from .scans import PERIOD, RETAIL, date_literal, quote, scan
+from .scans import PERIOD, RETAIL, cte, date_literal, join, quote, scan, table
 from .values import Values, _ratio
 
 
@@ -34,17 +34,19 @@ def build(plan: Plan) -> exp.Select:
     bounds = (read_from, end)
     query = exp.select()
     if plan.calendar.is_retail(plan.grain):
-        query = query.with_(RETAIL, as_=_retail_table(plan, bounds), copy=False)
+        query = cte(query, RETAIL, _retail_table(plan, bounds))
     for group in plan.groups.values():
-        query = query.with_(group.name, as_=scan(plan, group, bounds), copy=False)
+        query = cte(query, group.name, scan(plan, group, bounds))
     for entity in plan.entities.values():
-        query = query.with_(entity.name, as_=_entity(entity), copy=False)
+        query = cte(query, entity.name, _entity(entity))
+    if plan.sparse:  # the values of the rows the one scan found, nothing more
+        return _stages(plan, query, next(iter(plan.groups.values())).name, None)
     if not (bounds[0] and bounds[1]):
-        query = query.with_("bounds", as_=_data_bounds(plan), copy=False)
-    query = query.with_("spine", as_=_spine(plan, bounds), copy=False)
+        query = cte(query, "bounds", _data_bounds(plan))
+    query = cte(query, "spine", _spine(plan, bounds))
     base = "spine"
     if plan.request.by:
-        query = query.with_("grid", as_=_grid(plan), copy=False)
+        query = cte(query, "grid", _grid(plan))
         base = "grid"
     return _stages(plan, query, base, first if read_from != first else None)
 
@@ -68,22 +70,32 @@ def _spine(plan: Plan, bounds: tuple[date | None, date | None]) -> exp.Select:
     """Every period from the first to the last, so a period without rows still shows."""
     lo, hi = bounds
     alias = exp.TableAlias(this=exp.to_identifier("periods"), columns=[exp.to_identifier(PERIOD)])
-    first = date_literal(lo) if lo else exp.select("lo").from_("bounds").subquery()
+    first = date_literal(lo) if lo else _bound("lo")
     if plan.calendar.is_retail(plan.grain):
         start = exp.column("period_start")
         last_ = exp.LT(this=start, expression=date_literal(hi)) if hi else \
-            exp.LTE(this=start.copy(), expression=exp.select("hi").from_("bounds").subquery())
-        return exp.select(start.as_(PERIOD)).from_(RETAIL).where(
-            exp.and_(exp.GTE(this=start.copy(), expression=first), last_))
+            exp.LTE(this=start.copy(), expression=_bound("hi"))
+        return _from(exp.select(start.copy().as_(PERIOD, copy=False), copy=False), RETAIL).where(
+            exp.and_(exp.GTE(this=start.copy(), expression=first), last_, copy=False), copy=False)
     if not plan.can.series:
         assert lo and hi, "checked when compiling"
         rows = [exp.Tuple(expressions=[date_literal(p)])
                 for p in periods_between(lo, hi, plan.grain, plan.calendar)]
-        return exp.select(PERIOD).from_(exp.Values(expressions=rows, alias=alias))
-    last = date_literal(_last_start(plan, hi)) if hi else \
-        exp.select("hi").from_("bounds").subquery()
+        return _from(exp.select(exp.column(PERIOD), copy=False),
+                     exp.Values(expressions=rows, alias=alias))
+    last = date_literal(_last_start(plan, hi)) if hi else _bound("hi")
     series = exp.GenerateDateArray(start=first, end=last, step=step_sql(plan.grain))
-    return exp.select(PERIOD).from_(exp.Unnest(expressions=[series], alias=alias))
+    return _from(exp.select(exp.column(PERIOD), copy=False),
+                 exp.Unnest(expressions=[series], alias=alias))
+
+
+def _from(query: exp.Select, source: str | exp.Expression) -> exp.Select:
+    return query.from_(table(source) if isinstance(source, str) else source, copy=False)
+
+
+def _bound(name: str) -> exp.Subquery:
+    """``(SELECT lo FROM bounds)``"""
+    return _from(exp.select(exp.column(name), copy=False), "bounds").subquery(copy=False)
 
 
 def _retail_table(plan: Plan, bounds: tuple[date | None, date | None]) -> exp.Select:
@@ -98,7 +110,8 @@ def _retail_table(plan: Plan, bounds: tuple[date | None, date | None]) -> exp.Se
                                     exp.to_identifier("next_start")])
     values = exp.Values(expressions=[exp.Tuple(expressions=[date_literal(a), date_literal(b)])
                                      for a, b in rows], alias=alias)
-    return exp.select("period_start", "next_start").from_(values)
+    return _from(exp.select(exp.column("period_start"), exp.column("next_start"), copy=False),
+                 values)
 
 
 def _last_start(plan: Plan, end_exclusive: date) -> date:
@@ -107,26 +120,29 @@ def _last_start(plan: Plan, end_exclusive: date) -> date:
 
 def _data_bounds(plan: Plan) -> exp.Select:
     """The first and last period any scan found: the range when the request gives none."""
-    union = _union([exp.select(PERIOD).from_(name) for name in _scans(plan)], distinct=False)
-    return exp.select(exp.Min(this=exp.column(PERIOD)).as_("lo"),
-                      exp.Max(this=exp.column(PERIOD)).as_("hi")).from_(union.subquery("scans"))
+    union = _union([_from(exp.select(exp.column(PERIOD), copy=False), name)
+                    for name in _scans(plan)], distinct=False)
+    return _from(exp.select(exp.Min(this=exp.column(PERIOD)).as_("lo", copy=False),
+                            exp.Max(this=exp.column(PERIOD)).as_("hi", copy=False), copy=False),
+                 union.subquery("scans", copy=False))
 
 
 def _union(parts: list[exp.Select], distinct: bool) -> exp.Query:
     union: exp.Query = parts[0]
     for part in parts[1:]:
-        union = exp.union(union, part, distinct=distinct)
-    return union.distinct() if distinct and len(parts) == 1 else union  # type: ignore
+        union = exp.union(union, part, distinct=distinct, copy=False)
+    return union.distinct(copy=False) if distinct and len(parts) == 1 else union  # type: ignore
 
 
 def _grid(plan: Plan) -> exp.Select:
     """Every period crossed with every combination of dimension values seen in the scans."""
     by = plan.request.by
-    seen = _union([exp.select(*(exp.column(n, quoted=quote(n)) for n in by)).from_(name)
-                   for name in _scans(plan)], distinct=True).subquery("dims")
-    return exp.select(exp.column(PERIOD, table="spine"),
-                      *(exp.column(n, table="dims", quoted=quote(n)) for n in by)
-                      ).from_("spine").join(seen, join_type="cross")
+    seen = _union([_from(exp.select(*(exp.column(n, quoted=quote(n)) for n in by), copy=False),
+                         name) for name in _scans(plan)], distinct=True).subquery("dims",
+                                                                                  copy=False)
+    return join(_from(exp.select(exp.column(PERIOD, table="spine"),
+                            *(exp.column(n, table="dims", quoted=quote(n)) for n in by),
+                            copy=False), "spine"), seen, None, "cross")
 
 
 def _entity(entity: EntityPlan) -> exp.Select:
@@ -142,8 +158,10 @@ def _entity(entity: EntityPlan) -> exp.Select:
             lambda n: value.copy() if isinstance(n, exp.Column) else n)
     by = [exp.column(n, quoted=quote(n)) for n in entity.inner.request.by[:-1]]
     agg = _entity_aggregate(model.aggregate, value, hit)
-    return exp.select(PERIOD, *by, agg.as_(f"{entity.metric.name}__ent")).from_(
-        inner.subquery("per_entity")).group_by(exp.column(PERIOD), *(b.copy() for b in by))
+    query = exp.select(exp.column(PERIOD), *by, agg.as_(f"{entity.metric.name}__ent", copy=False),
+                       copy=False)
+    return _from(query, inner.subquery("per_entity", copy=False)).group_by(
+        exp.column(PERIOD), *(b.copy() for b in by), copy=False)
 
 
 def _entity_aggregate(kind: str, value: exp.Expression, hit: exp.Expression | None
@@ -170,35 +188,44 @@ def _stages(plan: Plan, query: exp.Select, base: str, keep_from: date | None) ->
     stage1 = _stage1(plan, base, values.columns[1])
     if last == 1 and keep_from is None:
         return _ordered(plan, _attach(query, stage1), base)
-    query = query.with_("stage1", as_=stage1, copy=False)
+    query = cte(query, "stage1", stage1)
     carried = list(values.columns[1])
     for stage in range(2, last + 1):
         cols = [exp.column(PERIOD), *(exp.column(n, quoted=quote(n)) for n in by),
                 *(exp.column(c, quoted=quote(c)) for c in carried)]
         cols += [e.as_(name, quoted=quote(name)) for name, e in values.columns[stage].items()]
-        query = query.with_(f"stage{stage}", as_=exp.select(*cols).from_(f"stage{stage - 1}"), copy=False)
+        query = cte(query, f"stage{stage}", _from(exp.select(*cols, copy=False),
+                                                  f"stage{stage - 1}"))
         carried += list(values.columns[stage])
-    final = query.select(exp.column(PERIOD), *(exp.column(n, quoted=quote(n)) for n in by),
-                         *(exp.column(m.name, quoted=quote(m.name)) for m in plan.metrics)
-                         ).from_(f"stage{last}")
+    final = _from(query.select(exp.column(PERIOD), *(exp.column(n, quoted=quote(n)) for n in by),
+                               *(exp.column(m.name, quoted=quote(m.name)) for m in plan.metrics),
+                               copy=False), f"stage{last}")
     if keep_from is not None:
-        final = final.where(exp.GTE(this=exp.column(PERIOD), expression=date_literal(keep_from)))
+        final = final.where(exp.GTE(this=exp.column(PERIOD), expression=date_literal(keep_from)),
+                            copy=False)
     return _ordered(plan, final, None)
 
 
 def _stage1(plan: Plan, base: str, columns: dict[str, exp.Expression]) -> exp.Select:
     by = plan.request.by
-    select = exp.select(exp.column(PERIOD, table=base),
-                        *(exp.column(n, table=base, quoted=quote(n)).as_(n, quoted=quote(n))
-                          for n in by)).from_(base)
+    select = _from(exp.select(exp.column(PERIOD, table=base),
+                              *(exp.column(n, table=base, quoted=quote(n)).as_(
+                                  n, quoted=quote(n), copy=False) for n in by), copy=False), base)
     for name in _scans(plan):
+        if name == base:
+            continue
         keys = [exp.EQ(this=exp.column(PERIOD, table=name),
                        expression=exp.column(PERIOD, table=base))]
         keys += [exp.NullSafeEQ(this=exp.column(n, table=name, quoted=quote(n)),
                                 expression=exp.column(n, table=base, quoted=quote(n)))
                  for n in by]
-        select = select.join(name, on=sql.conjunction(keys), join_type="left", copy=False)
-    return select.select(*(e.as_(n, quoted=quote(n)) for n, e in columns.items()))
+        select = join(select, table(name), sql.conjunction(keys, copy=False), "left")
+    return select.select(*(_alias(e, n) for n, e in columns.items()), copy=False)
+
+
+def _alias(value: exp.Expression, name: str) -> exp.Alias:
+    """``value AS name``; a value already placed elsewhere in the tree is copied."""
+    return value.as_(name, quoted=quote(name), copy=value.parent is not None)
 
 
 def _attach(query: exp.Select, stage1: exp.Select) -> exp.Select:
@@ -210,4 +237,4 @@ def _attach(query: exp.Select, stage1: exp.Select) -> exp.Select:
 def _ordered(plan: Plan, query: exp.Select, base: str | None) -> exp.Select:
     order = [exp.column(PERIOD, table=base)] + [
         exp.column(n, table=base, quoted=quote(n)) for n in plan.request.by]
-    return query.order_by(*order)
+    return query.order_by(*order, copy=False)

@@ -67,6 +67,48 @@ def period_sql(column: exp.Expression, grain: Grain, calendar: Calendar,
             assert_never(grain)
 
 
+MONTHS = {Grain.month: 1, Grain.quarter: 3, Grain.year: 12}  # the month-based grains
+
+
+def period_key(column: exp.Expression, grain: Grain, calendar: Calendar) -> exp.Expression | None:
+    """An integer numbering the periods of a month-based grain (fiscal months since year 0,
+    divided by the period's length), or None for days and weeks.
+
+    Grouping by it and turning each group's key into a date (:func:`key_period`) gives the
+    same periods as :func:`period_sql`, for less work per row on engines whose date
+    truncation is slower than reading a year and a month (DuckDB: about half the cost).
+    """
+    size = MONTHS.get(grain)
+    if size is None:
+        return None
+    year = exp.Mul(this=exp.Year(this=column.copy()), expression=exp.Literal.number(12))
+    months: exp.Expression = exp.Sub(this=exp.Add(this=year, expression=exp.Month(
+        this=column.copy())), expression=exp.Literal.number(1 + calendar.months_offset(grain)))
+    return months if size == 1 else exp.IntDiv(this=exp.paren(months, copy=False),
+                                               expression=exp.Literal.number(size))
+
+
+def key_of(day: date, grain: Grain, calendar: Calendar) -> int:
+    """The :func:`period_key` of a day."""
+    return (day.year * 12 + day.month - 1 - calendar.months_offset(grain)) // MONTHS[grain]
+
+
+def key_period(key: exp.Expression, grain: Grain, calendar: Calendar) -> exp.Expression:
+    """The first day (a DATE) of the period a :func:`period_key` numbers."""
+    months: exp.Expression = key
+    if MONTHS[grain] != 1:
+        months = exp.Mul(this=exp.paren(key, copy=False),
+                         expression=exp.Literal.number(MONTHS[grain]))
+    if calendar.months_offset(grain):
+        months = exp.Add(this=months, expression=exp.Literal.number(calendar.months_offset(grain)))
+    months = exp.paren(months, copy=False)
+    return exp.DateFromParts(
+        year=exp.IntDiv(this=months, expression=exp.Literal.number(12)),
+        month=exp.Add(this=exp.Mod(this=months.copy(), expression=exp.Literal.number(12)),
+                      expression=exp.Literal.number(1)),
+        day=exp.Literal.number(1))
+
+
 def _shifted_trunc(column: exp.Expression, unit: str, offset: int, step: str) -> exp.Expression:
     if offset:
         column = _add(column, -offset, step)

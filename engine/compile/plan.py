@@ -10,6 +10,7 @@ comparison or a trailing window has its earlier periods.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,8 +22,8 @@ from .. import sql
 from ..catalog import Catalog, Dimension, ResolvedMetric, Side
 from ..diagnostics import UsageError, did_you_mean, one_of
 from ..dialects import Capabilities
-from ..model import (BalanceMetric, ComparisonMetric, CumulativeMetric, EntityMetric,
-                     FormulaMetric, Grain, Metric)
+from ..model import (BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
+                     EntityMetric, FormulaMetric, Grain, Metric)
 from ..rules.references import dimension_problem
 from .grains import Calendar, period_start, previous_period
 
@@ -52,16 +53,22 @@ class Leaf:
 
 @dataclass
 class Group:
-    """One scan: every leaf on the same source and time column (and snapshot mode)."""
+    """One scan: every leaf on the same source and time column (and snapshot mode).
+
+    Where the dialect says so, distinct counts get a scan of their own (``distinct``):
+    DuckDB otherwise copies every row the scan reads to aggregate them apart.
+    """
 
     source: str
     time: str
     last: bool = False  # snapshot rows: keep each period's last snapshot
+    distinct: bool = False  # only leaves with a DISTINCT aggregate
     leaves: dict[str, Leaf] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
-        return f"agg_{self.source}_{self.time}" + ("_last" if self.last else "")
+        return f"agg_{self.source}_{self.time}" + ("_last" if self.last else "") \
+            + ("_distinct" if self.distinct else "")
 
     @property
     def history(self) -> bool:
@@ -86,10 +93,11 @@ class Plan:
     metrics: list[ResolvedMetric]
     dialect: str = "duckdb"
     can: Capabilities = field(default_factory=Capabilities)
-    groups: dict[tuple[str, str, bool], Group] = field(default_factory=dict)
+    groups: dict[tuple[str, str, bool, bool], Group] = field(default_factory=dict)
     entities: dict[str, EntityPlan] = field(default_factory=dict)
     where: list[exp.Expression] = field(default_factory=list)
     read_from: date | None = None  # the requested start, moved back for lookbacks
+    sparse: bool = False  # rows only where the scan found some: no spine, no grid
 
     @property
     def calendar(self) -> Calendar:
@@ -166,8 +174,9 @@ def _add(result: Plan, metric: ResolvedMetric) -> None:
     if isinstance(model, EntityMetric):
         inner = Request((model.of,), result.grain, result.request.by + (model.entity,),
                         result.request.start, result.request.end, result.request.where)
-        result.entities[metric.name] = EntityPlan(
-            metric, plan(result.catalog, inner, result.dialect, result.can))
+        inner_plan = plan(result.catalog, inner, result.dialect, result.can)
+        inner_plan.sparse = _grid_unneeded(result.catalog, metric, inner_plan)
+        result.entities[metric.name] = EntityPlan(metric, inner_plan)
         return
     last = isinstance(model, Metric) and model.snapshot == "last"
     for role in ("num", "den", "opens", "closes"):
@@ -175,14 +184,76 @@ def _add(result: Plan, metric: ResolvedMetric) -> None:
         if side is None or side.metric:
             continue
         assert side.source and side.time and side.expr is not None
-        group = result.groups.setdefault((side.source, side.time, last),
-                                         Group(side.source, side.time, last))
+        distinct = result.can.split_distinct and any(
+            isinstance(agg.this, exp.Distinct) for agg in sql.aggregates(side.expr))
+        group = result.groups.setdefault((side.source, side.time, last, distinct),
+                                         Group(side.source, side.time, last, distinct))
         alias = f"{metric.name}__{role}"
         group.leaves[alias] = Leaf(alias, side, sql.additive(side.expr),
                                    _fill_zero(metric, side), role in ("opens", "closes"))
 
 
 ROLES = {"num": "numerator", "den": "denominator", "opens": "opens", "closes": "closes"}
+UNKNOWN = object()  # an empty period's value that cannot be known when compiling
+_COMPARE = {exp.GT: operator.gt, exp.GTE: operator.ge, exp.LT: operator.lt,
+            exp.LTE: operator.le, exp.EQ: operator.eq, exp.NEQ: operator.ne}
+
+
+def _grid_unneeded(catalog: Catalog, metric: ResolvedMetric, inner: Plan) -> bool:
+    """Whether an entity aggregate can read only the (period, entity) rows the scan found.
+
+    The full grid (every period x every entity seen) only adds rows holding the inner
+    metric's value for an empty period: empty for averages and ratios, which no aggregate
+    counts, or 0 for counts and sums, which only a count whose condition 0 fails ignores
+    (accounts with more than one win). Skipping it saves a join of periods x entities.
+    """
+    if len(inner.groups) != 1 or inner.entities:
+        return False
+    empty = _empty_value(catalog, metric.model.of)  # type: ignore[attr-defined]
+    if empty is None:
+        return True
+    condition = metric.condition
+    return empty == 0 and metric.model.aggregate == "count" and condition is not None \
+        and _holds(condition, 0) is False  # type: ignore[attr-defined]
+
+
+def _empty_value(catalog: Catalog, name: str) -> object:
+    """The value a flat metric takes in a period without rows: 0, None (empty) or UNKNOWN."""
+    metric = catalog.metrics[name]
+    if not isinstance(metric.model, (Metric, ConversionMetric)) or metric.numerator is None:
+        return UNKNOWN
+    if metric.denominator is not None:
+        den = _side_empty(catalog, metric, metric.denominator)
+        return None if den in (0, None) else UNKNOWN  # x / NULLIF(0, 0) is empty
+    return _side_empty(catalog, metric, metric.numerator)
+
+
+def _side_empty(catalog: Catalog, metric: ResolvedMetric, side: Side) -> object:
+    if side.metric:
+        return _empty_value(catalog, side.metric)
+    return 0 if _fill_zero(metric, side) else None
+
+
+def _holds(condition: exp.Expression, value: float) -> bool | None:
+    """``value <op> number`` evaluated for a value, or None when it is not that simple."""
+    compare = _COMPARE.get(type(condition))
+    left, right = condition.this, condition.expression
+    if compare is None:
+        return None
+    if isinstance(left, exp.Column) and _number(right) is not None:
+        return compare(value, _number(right))
+    if isinstance(right, exp.Column) and _number(left) is not None:
+        return compare(_number(left), value)
+    return None
+
+
+def _number(node: exp.Expression) -> float | None:
+    if isinstance(node, exp.Neg):
+        inner = _number(node.this)
+        return -inner if inner is not None else None
+    if isinstance(node, exp.Literal) and node.is_number:
+        return float(node.this)
+    return None
 
 
 def _fill_zero(metric: ResolvedMetric, side: Side) -> bool:

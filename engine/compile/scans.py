@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from .. import sql
 from ..catalog import JoinStep
-from .grains import period_sql
+from .grains import MONTHS, key_of, key_period, period_key, period_sql
 from .plan import Group, Plan
 
 PERIOD = "period"
@@ -33,52 +33,93 @@ def date_literal(value: date) -> exp.Expression:
     return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
 
 
+def table(name: str) -> exp.Table:
+    """A table or CTE reference, built rather than parsed. The builders below are all called
+    with ``copy=False`` on nodes made for them: sqlglot copies (and parses strings) by default,
+    which made compiling a 1,000-metric project mostly copying."""
+    return exp.Table(this=exp.to_identifier(name))
+
+
+def cte(query: exp.Select, name: str, body: exp.Expression) -> exp.Select:
+    return query.with_(exp.TableAlias(this=exp.to_identifier(name)), as_=body, copy=False)
+
+
+_JOINS = {"left": {"side": "LEFT"}, "inner": {"kind": "INNER"}, "cross": {"kind": "CROSS"}}
+
+
+def join(query: exp.Select, target: exp.Expression, on: exp.Expression | None,
+         how: str) -> exp.Select:
+    """``query <how> JOIN target ON on`` (sqlglot's ``join`` builder parses the join type)."""
+    query.append("joins", exp.Join(this=target, on=on, **_JOINS[how]))
+    return query
+
+
 def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> exp.Select:
     source = plan.catalog.sources[group.source]
     time_col = exp.column(group.time, table=group.source)
     local = _local_time(plan, group, time_col)
     retail = plan.calendar.is_retail(plan.grain)
-    period = exp.column("period_start", table=RETAIL) if retail else \
-        period_sql(local, plan.grain, plan.calendar, plan.can.monday_weeks)
-    if group.history and bounds[0]:
-        before = _instant(plan, group, bounds[0])
-        period = exp.Case(ifs=[exp.If(this=exp.LT(this=time_col.copy(), expression=before),
-                                      true=date_literal(bounds[0]))], default=period)
+    period, key = _period(plan, group, local, time_col, bounds)
     dims = [plan.dimension(group.source, name) for name in plan.request.by]
     shared = _shared_filters(group)
-    columns = [period.as_(PERIOD)] + [d.expr.as_(n, quoted=quote(n))
-                                      for d, n in zip(dims, plan.request.by)]
+    columns = [period.as_(PERIOD, copy=False)] + [d.expr.as_(n, quoted=quote(n))
+                                                  for d, n in zip(dims, plan.request.by)]
     if group.last:
-        columns.append(exp.cast(local.copy(), "DATE").as_("snapshot_day"))
+        columns.append(exp.cast(local.copy(), "DATE").as_("snapshot_day", copy=False))
     columns += [_leaf_column(plan, group, leaf, shared, bounds) for leaf in group.leaves.values()]
     assert source.relation is not None, "sources that failed to resolve are not compiled"
-    query = exp.select(*columns).from_(exp.alias_(source.relation.copy(), group.source,
-                                                  table=True))
+    query = exp.select(*columns, copy=False).from_(
+        exp.alias_(source.relation.copy(), group.source, table=True, copy=False), copy=False)
     if retail:
         day = exp.cast(local.copy(), "DATE")
         inside = exp.and_(exp.LTE(this=exp.column("period_start", table=RETAIL), expression=day),
-                          exp.LT(this=day.copy(), expression=exp.column("next_start", table=RETAIL)))
-        query = query.join(RETAIL, on=inside, join_type="inner", copy=False)
+                          exp.LT(this=day.copy(), expression=exp.column("next_start", table=RETAIL)),
+                          copy=False)
+        query = join(query, table(RETAIL), inside, "inner")
     for step in _joins(plan, group, dims):
         target = plan.catalog.sources[step.target].relation
         assert target is not None
-        query = query.join(exp.alias_(target.copy(), step.alias, table=True),
-                           on=step.on.copy(), join_type="left", copy=False)
-    query = query.where(sql.conjunction(_conditions(plan, group, time_col, bounds, shared)))
-    keys = [period.copy(), *(d.expr.copy() for d in dims)]
+        query = join(query, exp.alias_(target.copy(), step.alias, table=True, copy=False),
+                     step.on.copy(), "left")
+    query = query.where(sql.conjunction(_conditions(plan, group, time_col, bounds, shared),
+                                        copy=False), copy=False)
+    keys = [key.copy(), *(d.expr.copy() for d in dims)]
     if group.last:
         keys.append(exp.cast(local.copy(), "DATE"))
-    query = query.group_by(*keys)
+    query = query.group_by(*keys, copy=False)
     return _last_snapshot(plan, query) if group.last else query
 
 
+def _period(plan: Plan, group: Group, local: exp.Expression, time_col: exp.Column,
+            bounds: tuple[date | None, date | None]) -> tuple[exp.Expression, exp.Expression]:
+    """Each row's period (a DATE) and the expression to group by: the same, or an integer
+    key that the period is made from once per group, where the dialect computes it faster."""
+    grain, calendar = plan.grain, plan.calendar
+    retail = calendar.is_retail(grain)
+    keyed = plan.can.period_keys and not retail and grain in MONTHS
+    if retail:
+        key: exp.Expression = exp.column("period_start", table=RETAIL)
+    elif keyed:
+        key = period_key(local, grain, calendar)  # type: ignore[assignment]
+    else:
+        key = period_sql(local, grain, calendar, plan.can.monday_weeks)
+    if group.history and bounds[0]:
+        first = exp.Literal.number(key_of(bounds[0], grain, calendar)) if keyed \
+            else date_literal(bounds[0])
+        before = _instant(plan, group, bounds[0])
+        key = exp.Case(ifs=[exp.If(this=exp.LT(this=time_col.copy(), expression=before),
+                                   true=first)], default=key)
+    return (key_period(key.copy(), grain, calendar) if keyed else key), key
+
+
 def _leaf_column(plan: Plan, group: Group, leaf, shared, bounds) -> exp.Expression:
-    rest = [f for f in leaf.side.filters if f.sql() not in shared]
+    rest = [f for f in leaf.side.filters if f not in shared]
     if group.history and not leaf.history and bounds[0]:
         time_col = exp.column(group.time, table=group.source)
         rest.append(exp.GTE(this=time_col, expression=_instant(plan, group, bounds[0])))
     measure = sql.conditional(leaf.side.expr, sql.conjunction(rest))
-    return (sql.float_avg(measure) if plan.can.integer_avg else measure).as_(leaf.alias)
+    return (sql.float_avg(measure) if plan.can.integer_avg else measure).as_(leaf.alias,
+                                                                              copy=False)
 
 
 def _conditions(plan: Plan, group: Group, time_col: exp.Column,
@@ -122,16 +163,19 @@ def _last_snapshot(plan: Plan, per_day: exp.Select) -> exp.Select:
               {PERIOD, "snapshot_day", *plan.request.by}]
     last_day = exp.Window(this=exp.Max(this=exp.column("snapshot_day")),
                           partition_by=[exp.column(PERIOD)])
-    ranked = exp.select("*", last_day.as_("last_day")).from_(per_day.subquery("per_day"))
-    return exp.select(PERIOD, *by, *leaves).from_(ranked.subquery("ranked")).where(
-        exp.EQ(this=exp.column("snapshot_day"), expression=exp.column("last_day")))
+    ranked = exp.select(exp.Star(), last_day.as_("last_day", copy=False), copy=False).from_(
+        per_day.subquery("per_day", copy=False), copy=False)
+    return exp.select(exp.column(PERIOD), *by, *(exp.column(n) for n in leaves),
+                      copy=False).from_(ranked.subquery("ranked", copy=False), copy=False).where(
+        exp.EQ(this=exp.column("snapshot_day"), expression=exp.column("last_day")), copy=False)
 
 
-def _shared_filters(group: Group) -> dict[str, exp.Expression]:
-    """Filters every leaf of the scan has: pushed into WHERE, so fewer rows are read."""
-    per_leaf = [{f.sql(): f for f in leaf.side.filters} for leaf in group.leaves.values()]
-    common = set.intersection(*(set(p) for p in per_leaf)) if per_leaf else set()
-    return {key: per_leaf[0][key] for key in sorted(common)}
+def _shared_filters(group: Group) -> dict[exp.Expression, exp.Expression]:
+    """Filters every leaf of the scan has: pushed into WHERE, so fewer rows are read.
+    (sqlglot trees compare by structure; the text orders them, for stable SQL.)"""
+    per_leaf = [set(leaf.side.filters) for leaf in group.leaves.values()]
+    common = set.intersection(*per_leaf) if per_leaf else set()
+    return {f: f for f in sorted(common, key=lambda f: f.sql())}
 
 
 def _joins(plan: Plan, group: Group, dims: list) -> list[JoinStep]:

@@ -2,6 +2,8 @@
 
 A rule is a small stateless function ``(catalog) -> diagnostics`` with a stable code that is
 never renumbered. Every rule runs; validation reports every problem, not the first.
+Lint rules (:mod:`.lint`) take their severity from the project file's ``lint:``; one whose
+codes are all ``off`` does not run.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from ..catalog import Catalog
 from ..diagnostics import Diagnostic
-from . import aggregation, references
+from . import aggregation, lint, references
 
 Rule = Callable[[Catalog], Iterable[Diagnostic]]
 
@@ -25,8 +27,18 @@ RULES: tuple[Rule, ...] = (
     aggregation.measures_aggregate,
     aggregation.filters_row_level,
     aggregation.dimensions_row_level,
+    lint.settings,
+    lint.snake_case,
+    lint.documented,
+    lint.formatted,
+    lint.unused_sources,
+    lint.unused_dimensions,
+    lint.never_true_filters,
+    lint.ratios_are_subsets,
 )
 
 
 def check(catalog: Catalog) -> list[Diagnostic]:
-    return [d for rule in RULES for d in rule(catalog)]
+    levels = lint.levels(catalog.project)
+    return [d for rule in RULES if lint.enabled(rule, levels)
+            for d in lint.leveled(rule(catalog), levels)]

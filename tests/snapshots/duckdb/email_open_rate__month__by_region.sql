@@ -1,6 +1,14 @@
 WITH agg_activities_occurred_at AS (
   SELECT
-    CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE) AS period,
+    MAKE_DATE(
+      (
+        YEAR(activities.occurred_at) * 12 + MONTH(activities.occurred_at) - 1
+      ) // 12,
+      (
+        YEAR(activities.occurred_at) * 12 + MONTH(activities.occurred_at) - 1
+      ) % 12 + 1,
+      1
+    ) AS period,
     reps.region AS region,
     COUNT(CASE WHEN activities.email_opened THEN 1 END) AS email_open_rate__num,
     COUNT(*) AS email_open_rate__den
@@ -13,7 +21,7 @@ WITH agg_activities_occurred_at AS (
     AND activities.occurred_at < CAST('2025-01-01' AS DATE)
     AND activities.activity_type = 'email'
   GROUP BY
-    CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE),
+    YEAR(activities.occurred_at) * 12 + MONTH(activities.occurred_at) - 1,
     reps.region
 ), spine AS (
   SELECT

@@ -1,6 +1,14 @@
 WITH agg_opportunities_closed_at AS (
   SELECT
-    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
+    MAKE_DATE(
+      (
+        YEAR(opportunities.closed_at) * 12 + MONTH(opportunities.closed_at) - 1
+      ) // 12,
+      (
+        YEAR(opportunities.closed_at) * 12 + MONTH(opportunities.closed_at) - 1
+      ) % 12 + 1,
+      1
+    ) AS period,
     reps.region AS region,
     COUNT(CASE WHEN opportunities.stage = 'won' THEN 1 END) AS win_rate__num,
     COUNT(*) AS win_rate__den
@@ -13,7 +21,7 @@ WITH agg_opportunities_closed_at AS (
     AND opportunities.closed_at < CAST('2025-01-01' AS DATE)
     AND opportunities.stage IN ('won', 'lost')
   GROUP BY
-    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
+    YEAR(opportunities.closed_at) * 12 + MONTH(opportunities.closed_at) - 1,
     reps.region
 ), spine AS (
   SELECT

@@ -1,0 +1,60 @@
+WITH agg_activities_occurred_at AS (
+  SELECT
+    CAST(TIMESTAMP_TRUNC(activities.occurred_at, MONTH) AS DATE) AS period,
+    reps.region AS region,
+    COUNT(*) AS emails_sent__num
+  FROM activities AS activities
+  LEFT JOIN reps AS reps
+    ON activities.rep_id = reps.rep_id
+  WHERE
+    NOT activities.occurred_at IS NULL AND activities.activity_type = 'email'
+  GROUP BY
+    CAST(TIMESTAMP_TRUNC(activities.occurred_at, MONTH) AS DATE),
+    reps.region
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_activities_occurred_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS period
+), grid AS (
+  SELECT
+    spine.period,
+    dims.region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM agg_activities_occurred_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.region AS region,
+  COALESCE(agg_activities_occurred_at.emails_sent__num, 0) AS emails_sent
+FROM grid
+LEFT JOIN agg_activities_occurred_at
+  ON agg_activities_occurred_at.period = grid.period
+  AND agg_activities_occurred_at.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region

@@ -1,0 +1,61 @@
+WITH agg_activities_occurred_at AS (
+  SELECT
+    CAST(TIMESTAMP_TRUNC(activities.occurred_at, MONTH) AS DATE) AS period,
+    reps.region AS region,
+    COUNT(CASE WHEN activities.meeting_attended THEN 1 END) AS meeting_attendance_rate__num,
+    COUNT(*) AS meeting_attendance_rate__den
+  FROM activities AS activities
+  LEFT JOIN reps AS reps
+    ON activities.rep_id = reps.rep_id
+  WHERE
+    NOT activities.occurred_at IS NULL AND activities.activity_type = 'meeting'
+  GROUP BY
+    CAST(TIMESTAMP_TRUNC(activities.occurred_at, MONTH) AS DATE),
+    reps.region
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_activities_occurred_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS period
+), grid AS (
+  SELECT
+    spine.period,
+    dims.region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM agg_activities_occurred_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.region AS region,
+  CAST(COALESCE(agg_activities_occurred_at.meeting_attendance_rate__num, 0) AS FLOAT64) / NULLIF(COALESCE(agg_activities_occurred_at.meeting_attendance_rate__den, 0), 0) AS meeting_attendance_rate
+FROM grid
+LEFT JOIN agg_activities_occurred_at
+  ON agg_activities_occurred_at.period = grid.period
+  AND agg_activities_occurred_at.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region

@@ -1,0 +1,59 @@
+WITH agg_leads_mql_at AS (
+  SELECT
+    CAST(TIMESTAMP_TRUNC(leads.mql_at, MONTH) AS DATE) AS period,
+    COALESCE(leads.lead_source, 'unknown') AS lead_source,
+    COUNT(CASE WHEN NOT leads.sql_at IS NULL THEN 1 END) AS mql_to_sql_rate__num,
+    COUNT(*) AS mql_to_sql_rate__den
+  FROM leads AS leads
+  WHERE
+    NOT leads.mql_at IS NULL
+  GROUP BY
+    CAST(TIMESTAMP_TRUNC(leads.mql_at, MONTH) AS DATE),
+    COALESCE(leads.lead_source, 'unknown')
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_leads_mql_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS period
+), grid AS (
+  SELECT
+    spine.period,
+    dims.lead_source
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      lead_source
+    FROM agg_leads_mql_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.lead_source AS lead_source,
+  CAST(COALESCE(agg_leads_mql_at.mql_to_sql_rate__num, 0) AS FLOAT64) / NULLIF(COALESCE(agg_leads_mql_at.mql_to_sql_rate__den, 0), 0) AS mql_to_sql_rate
+FROM grid
+LEFT JOIN agg_leads_mql_at
+  ON agg_leads_mql_at.period = grid.period
+  AND agg_leads_mql_at.lead_source IS NOT DISTINCT FROM grid.lead_source
+ORDER BY
+  grid.period,
+  grid.lead_source

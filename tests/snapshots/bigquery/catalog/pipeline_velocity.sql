@@ -1,0 +1,87 @@
+WITH agg_opportunities_closed_at AS (
+  SELECT
+    CAST(TIMESTAMP_TRUNC(opportunities.closed_at, MONTH) AS DATE) AS period,
+    AVG(
+      CASE
+        WHEN opportunities.stage = 'won'
+        THEN DATE_DIFF(CAST(opportunities.closed_at AS DATE), CAST(opportunities.created_at AS DATE), DAY)
+      END
+    ) AS sales_cycle_length__num,
+    SUM(CASE WHEN opportunities.stage = 'won' THEN opportunities.amount END) AS won_revenue__num,
+    COUNT(CASE WHEN opportunities.stage = 'won' THEN 1 END) AS deals_won__num,
+    COUNT(
+      CASE
+        WHEN opportunities.stage IN ('won', 'lost') AND opportunities.stage = 'won'
+        THEN 1
+      END
+    ) AS win_rate__num,
+    COUNT(CASE WHEN opportunities.stage IN ('won', 'lost') THEN 1 END) AS win_rate__den
+  FROM opportunities AS opportunities
+  WHERE
+    NOT opportunities.closed_at IS NULL
+  GROUP BY
+    CAST(TIMESTAMP_TRUNC(opportunities.closed_at, MONTH) AS DATE)
+), agg_opportunities_created_at AS (
+  SELECT
+    CAST(TIMESTAMP_TRUNC(opportunities.created_at, MONTH) AS DATE) AS period,
+    COUNT(*) AS opportunities_created__num
+  FROM opportunities AS opportunities
+  WHERE
+    NOT opportunities.created_at IS NULL
+  GROUP BY
+    CAST(TIMESTAMP_TRUNC(opportunities.created_at, MONTH) AS DATE)
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      period
+    FROM agg_opportunities_created_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS period
+)
+SELECT
+  spine.period,
+  CAST((
+    COALESCE(agg_opportunities_created_at.opportunities_created__num, 0)
+  ) * (
+    CASE
+      WHEN COALESCE(agg_opportunities_closed_at.win_rate__den, 0) >= 5
+      THEN CAST(COALESCE(agg_opportunities_closed_at.win_rate__num, 0) AS FLOAT64) / NULLIF(COALESCE(agg_opportunities_closed_at.win_rate__den, 0), 0)
+    END
+  ) * (
+    CAST((
+      COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)
+    ) AS FLOAT64) / NULLIF((
+      COALESCE(agg_opportunities_closed_at.deals_won__num, 0)
+    ), 0)
+  ) AS FLOAT64) / NULLIF((
+    agg_opportunities_closed_at.sales_cycle_length__num
+  ), 0) AS pipeline_velocity
+FROM spine
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = spine.period
+LEFT JOIN agg_opportunities_created_at
+  ON agg_opportunities_created_at.period = spine.period
+ORDER BY
+  spine.period

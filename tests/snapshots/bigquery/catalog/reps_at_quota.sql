@@ -1,0 +1,150 @@
+WITH ent_reps_at_quota AS (
+  SELECT
+    period,
+    team,
+    CAST(COUNT(CASE WHEN quota_attainment >= 1 THEN 1 END) AS FLOAT64) / NULLIF(COUNT(quota_attainment), 0) AS reps_at_quota__ent
+  FROM (
+    WITH agg_quotas_quarter_start AS (
+      SELECT
+        CAST(TIMESTAMP_TRUNC(quotas.quarter_start, QUARTER) AS DATE) AS period,
+        reps.team AS team,
+        reps.rep_name AS rep,
+        SUM(quotas.quota) AS quota_attainment__den
+      FROM quotas AS quotas
+      LEFT JOIN reps AS reps
+        ON quotas.rep_id = reps.rep_id
+      WHERE
+        NOT quotas.quarter_start IS NULL
+      GROUP BY
+        CAST(TIMESTAMP_TRUNC(quotas.quarter_start, QUARTER) AS DATE),
+        reps.team,
+        reps.rep_name
+    ), agg_opportunities_closed_at AS (
+      SELECT
+        CAST(TIMESTAMP_TRUNC(opportunities.closed_at, QUARTER) AS DATE) AS period,
+        reps.team AS team,
+        reps.rep_name AS rep,
+        SUM(opportunities.amount) AS won_revenue__num
+      FROM opportunities AS opportunities
+      LEFT JOIN reps AS reps
+        ON opportunities.owner_rep_id = reps.rep_id
+      WHERE
+        NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
+      GROUP BY
+        CAST(TIMESTAMP_TRUNC(opportunities.closed_at, QUARTER) AS DATE),
+        reps.team,
+        reps.rep_name
+    ), bounds AS (
+      SELECT
+        MIN(period) AS lo,
+        MAX(period) AS hi
+      FROM (
+        SELECT
+          period
+        FROM agg_quotas_quarter_start
+        UNION ALL
+        SELECT
+          period
+        FROM agg_opportunities_closed_at
+      ) AS scans
+    ), spine AS (
+      SELECT
+        period
+      FROM UNNEST(GENERATE_DATE_ARRAY(
+        (
+          SELECT
+            lo
+          FROM bounds
+        ),
+        (
+          SELECT
+            hi
+          FROM bounds
+        ),
+        INTERVAL '3' MONTH
+      )) AS period
+    ), grid AS (
+      SELECT
+        spine.period,
+        dims.team,
+        dims.rep
+      FROM spine
+      CROSS JOIN (
+        SELECT
+          team,
+          rep
+        FROM agg_quotas_quarter_start
+        UNION DISTINCT
+        SELECT
+          team,
+          rep
+        FROM agg_opportunities_closed_at
+      ) AS dims
+    )
+    SELECT
+      grid.period,
+      grid.team AS team,
+      grid.rep AS rep,
+      CAST((
+        COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)
+      ) AS FLOAT64) / NULLIF(COALESCE(agg_quotas_quarter_start.quota_attainment__den, 0), 0) AS quota_attainment
+    FROM grid
+    LEFT JOIN agg_quotas_quarter_start
+      ON agg_quotas_quarter_start.period = grid.period
+      AND agg_quotas_quarter_start.team IS NOT DISTINCT FROM grid.team
+      AND agg_quotas_quarter_start.rep IS NOT DISTINCT FROM grid.rep
+    LEFT JOIN agg_opportunities_closed_at
+      ON agg_opportunities_closed_at.period = grid.period
+      AND agg_opportunities_closed_at.team IS NOT DISTINCT FROM grid.team
+      AND agg_opportunities_closed_at.rep IS NOT DISTINCT FROM grid.rep
+  ) AS per_entity
+  GROUP BY
+    period,
+    team
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM ent_reps_at_quota
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '3' MONTH
+  )) AS period
+), grid AS (
+  SELECT
+    spine.period,
+    dims.team
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      team
+    FROM ent_reps_at_quota
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.team AS team,
+  ent_reps_at_quota.reps_at_quota__ent AS reps_at_quota
+FROM grid
+LEFT JOIN ent_reps_at_quota
+  ON ent_reps_at_quota.period = grid.period
+  AND ent_reps_at_quota.team IS NOT DISTINCT FROM grid.team
+ORDER BY
+  grid.period,
+  grid.team

@@ -1,0 +1,83 @@
+WITH ent_accounts_with_repeat_wins AS (
+  SELECT
+    period,
+    region,
+    COUNT(CASE WHEN deals_won > 1 THEN 1 END) AS accounts_with_repeat_wins__ent
+  FROM (
+    WITH agg_opportunities_closed_at AS (
+      SELECT
+        CAST(dateTrunc('YEAR', opportunities.closed_at) AS Nullable(DATE)) AS period,
+        reps.region AS region,
+        accounts.account_name AS account,
+        COUNT(*) AS deals_won__num
+      FROM opportunities AS opportunities
+      LEFT JOIN reps AS reps
+        ON opportunities.owner_rep_id = reps.rep_id
+      LEFT JOIN accounts AS accounts
+        ON opportunities.account_id = accounts.account_id
+      WHERE
+        NOT (
+          opportunities.closed_at IS NULL
+        ) AND opportunities.stage = 'won'
+      GROUP BY
+        CAST(dateTrunc('YEAR', opportunities.closed_at) AS Nullable(DATE)),
+        reps.region,
+        accounts.account_name
+    )
+    SELECT
+      agg_opportunities_closed_at.period,
+      agg_opportunities_closed_at.region AS region,
+      agg_opportunities_closed_at.account AS account,
+      COALESCE(agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
+    FROM agg_opportunities_closed_at
+  ) AS per_entity
+  GROUP BY
+    period,
+    region
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM ent_accounts_with_repeat_wins
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '12' MONTH
+  )) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM ent_accounts_with_repeat_wins
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.region AS region,
+  COALESCE(ent_accounts_with_repeat_wins.accounts_with_repeat_wins__ent, 0) AS accounts_with_repeat_wins
+FROM grid
+LEFT JOIN ent_accounts_with_repeat_wins
+  ON ent_accounts_with_repeat_wins.period = grid.period
+  AND ent_accounts_with_repeat_wins.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region

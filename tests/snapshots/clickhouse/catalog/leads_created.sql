@@ -1,0 +1,60 @@
+WITH agg_leads_created_at AS (
+  SELECT
+    CAST(dateTrunc('MONTH', leads.created_at) AS Nullable(DATE)) AS period,
+    COALESCE(leads.lead_source, 'unknown') AS lead_source,
+    COUNT(*) AS leads_created__num
+  FROM leads AS leads
+  WHERE
+    NOT (
+      leads.created_at IS NULL
+    )
+  GROUP BY
+    CAST(dateTrunc('MONTH', leads.created_at) AS Nullable(DATE)),
+    COALESCE(leads.lead_source, 'unknown')
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_leads_created_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.lead_source
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      lead_source
+    FROM agg_leads_created_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.lead_source AS lead_source,
+  COALESCE(agg_leads_created_at.leads_created__num, 0) AS leads_created
+FROM grid
+LEFT JOIN agg_leads_created_at
+  ON agg_leads_created_at.period = grid.period
+  AND agg_leads_created_at.lead_source IS NOT DISTINCT FROM grid.lead_source
+ORDER BY
+  grid.period,
+  grid.lead_source

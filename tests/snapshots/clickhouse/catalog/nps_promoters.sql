@@ -1,0 +1,63 @@
+WITH agg_nps_responses_responded_at AS (
+  SELECT
+    CAST(dateTrunc('MONTH', nps_responses.responded_at) AS Nullable(DATE)) AS period,
+    accounts.segment AS segment,
+    COUNT(CASE WHEN nps_responses.score >= 9 THEN 1 END) AS nps_promoters__num,
+    COUNT(*) AS nps_promoters__den
+  FROM nps_responses AS nps_responses
+  LEFT JOIN accounts AS accounts
+    ON nps_responses.account_id = accounts.account_id
+  WHERE
+    NOT (
+      nps_responses.responded_at IS NULL
+    )
+  GROUP BY
+    CAST(dateTrunc('MONTH', nps_responses.responded_at) AS Nullable(DATE)),
+    accounts.segment
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_nps_responses_responded_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.segment
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      segment
+    FROM agg_nps_responses_responded_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.segment AS segment,
+  CAST(COALESCE(agg_nps_responses_responded_at.nps_promoters__num, 0) AS Nullable(Float64)) / nullIf(COALESCE(agg_nps_responses_responded_at.nps_promoters__den, 0), 0) AS nps_promoters
+FROM grid
+LEFT JOIN agg_nps_responses_responded_at
+  ON agg_nps_responses_responded_at.period = grid.period
+  AND agg_nps_responses_responded_at.segment IS NOT DISTINCT FROM grid.segment
+ORDER BY
+  grid.period,
+  grid.segment

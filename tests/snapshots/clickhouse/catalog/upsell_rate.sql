@@ -1,0 +1,61 @@
+WITH agg_opportunities_closed_at AS (
+  SELECT
+    CAST(dateTrunc('MONTH', opportunities.closed_at) AS Nullable(DATE)) AS period,
+    opportunities.product AS product,
+    COUNT(CASE WHEN opportunities.deal_type = 'expansion' THEN 1 END) AS upsell_rate__num,
+    COUNT(*) AS upsell_rate__den
+  FROM opportunities AS opportunities
+  WHERE
+    NOT (
+      opportunities.closed_at IS NULL
+    ) AND opportunities.stage = 'won'
+  GROUP BY
+    CAST(dateTrunc('MONTH', opportunities.closed_at) AS Nullable(DATE)),
+    opportunities.product
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_opportunities_closed_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.product
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      product
+    FROM agg_opportunities_closed_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.product AS product,
+  CAST(COALESCE(agg_opportunities_closed_at.upsell_rate__num, 0) AS Nullable(Float64)) / nullIf(COALESCE(agg_opportunities_closed_at.upsell_rate__den, 0), 0) AS upsell_rate
+FROM grid
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = grid.period
+  AND agg_opportunities_closed_at.product IS NOT DISTINCT FROM grid.product
+ORDER BY
+  grid.period,
+  grid.product

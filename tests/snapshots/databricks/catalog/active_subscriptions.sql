@@ -1,0 +1,88 @@
+WITH agg_subscriptions_started_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', subscriptions.started_at) AS DATE) AS period,
+    subscriptions.product AS product,
+    COUNT(*) AS active_subscriptions__opens
+  FROM subscriptions AS subscriptions
+  WHERE
+    NOT subscriptions.started_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', subscriptions.started_at) AS DATE),
+    subscriptions.product
+), agg_subscriptions_cancelled_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', subscriptions.cancelled_at) AS DATE) AS period,
+    subscriptions.product AS product,
+    COUNT(*) AS active_subscriptions__closes
+  FROM subscriptions AS subscriptions
+  WHERE
+    NOT subscriptions.cancelled_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', subscriptions.cancelled_at) AS DATE),
+    subscriptions.product
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_subscriptions_started_at
+    UNION ALL
+    SELECT
+      period
+    FROM agg_subscriptions_cancelled_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM EXPLODE(
+    SEQUENCE(
+      (
+        SELECT
+          lo
+        FROM bounds
+      ),
+      (
+        SELECT
+          hi
+        FROM bounds
+      ),
+      INTERVAL '1' MONTH
+    )
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.product
+  FROM spine
+  CROSS JOIN (
+    SELECT
+      product
+    FROM agg_subscriptions_started_at
+    UNION
+    SELECT
+      product
+    FROM agg_subscriptions_cancelled_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.product AS product,
+  SUM(
+    COALESCE(agg_subscriptions_started_at.active_subscriptions__opens, 0) - COALESCE(agg_subscriptions_cancelled_at.active_subscriptions__closes, 0)
+  ) OVER (
+    PARTITION BY grid.product
+    ORDER BY grid.period
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+  ) AS active_subscriptions
+FROM grid
+LEFT JOIN agg_subscriptions_started_at
+  ON agg_subscriptions_started_at.period = grid.period
+  AND agg_subscriptions_started_at.product IS NOT DISTINCT FROM grid.product
+LEFT JOIN agg_subscriptions_cancelled_at
+  ON agg_subscriptions_cancelled_at.period = grid.period
+  AND agg_subscriptions_cancelled_at.product IS NOT DISTINCT FROM grid.product
+ORDER BY
+  grid.period,
+  grid.product

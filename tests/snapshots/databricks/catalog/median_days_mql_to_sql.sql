@@ -1,0 +1,60 @@
+WITH agg_leads_mql_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', leads.mql_at) AS DATE) AS period,
+    COALESCE(leads.lead_source, 'unknown') AS lead_source,
+    MEDIAN(DATEDIFF(DAY, CAST(leads.mql_at AS DATE), CAST(leads.sql_at AS DATE))) AS median_days_mql_to_sql__num
+  FROM leads AS leads
+  WHERE
+    NOT leads.mql_at IS NULL AND NOT leads.sql_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', leads.mql_at) AS DATE),
+    COALESCE(leads.lead_source, 'unknown')
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_leads_mql_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM EXPLODE(
+    SEQUENCE(
+      (
+        SELECT
+          lo
+        FROM bounds
+      ),
+      (
+        SELECT
+          hi
+        FROM bounds
+      ),
+      INTERVAL '1' MONTH
+    )
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.lead_source
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      lead_source
+    FROM agg_leads_mql_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.lead_source AS lead_source,
+  agg_leads_mql_at.median_days_mql_to_sql__num AS median_days_mql_to_sql
+FROM grid
+LEFT JOIN agg_leads_mql_at
+  ON agg_leads_mql_at.period = grid.period
+  AND agg_leads_mql_at.lead_source IS NOT DISTINCT FROM grid.lead_source
+ORDER BY
+  grid.period,
+  grid.lead_source

@@ -1,0 +1,71 @@
+WITH agg_subscription_events_event_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', subscription_events.event_at) AS DATE) AS period,
+    SUM(subscription_events.mrr_delta) AS mrr_at_start__opens,
+    SUM(
+      CASE
+        WHEN subscription_events.event_type = 'churn'
+        THEN -subscription_events.mrr_delta
+      END
+    ) AS churned_mrr__num,
+    SUM(
+      CASE
+        WHEN subscription_events.event_type = 'contraction'
+        THEN -subscription_events.mrr_delta
+      END
+    ) AS contraction_mrr__num
+  FROM subscription_events AS subscription_events
+  WHERE
+    NOT subscription_events.event_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', subscription_events.event_at) AS DATE)
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_subscription_events_event_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM EXPLODE(
+    SEQUENCE(
+      (
+        SELECT
+          lo
+        FROM bounds
+      ),
+      (
+        SELECT
+          hi
+        FROM bounds
+      ),
+      INTERVAL '1' MONTH
+    )
+  ) AS periods(period)
+)
+SELECT
+  spine.period,
+  CAST((
+    (
+      COALESCE(agg_subscription_events_event_at.churned_mrr__num, 0)
+    ) + (
+      COALESCE(agg_subscription_events_event_at.contraction_mrr__num, 0)
+    )
+  ) AS DOUBLE) / NULLIF(
+    (
+      COALESCE(
+        SUM(COALESCE(agg_subscription_events_event_at.mrr_at_start__opens, 0)) OVER (ORDER BY spine.period ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+        0
+      )
+    ),
+    0
+  ) AS revenue_churn_rate
+FROM spine
+LEFT JOIN agg_subscription_events_event_at
+  ON agg_subscription_events_event_at.period = spine.period
+ORDER BY
+  spine.period

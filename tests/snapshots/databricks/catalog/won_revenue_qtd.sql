@@ -1,0 +1,49 @@
+WITH agg_opportunities_closed_at AS (
+  SELECT
+    CAST(DATE_TRUNC('WEEK', opportunities.closed_at) AS DATE) AS period,
+    SUM(opportunities.amount) AS won_revenue__num
+  FROM opportunities AS opportunities
+  WHERE
+    NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
+  GROUP BY
+    CAST(DATE_TRUNC('WEEK', opportunities.closed_at) AS DATE)
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_opportunities_closed_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM EXPLODE(
+    SEQUENCE(
+      (
+        SELECT
+          lo
+        FROM bounds
+      ),
+      (
+        SELECT
+          hi
+        FROM bounds
+      ),
+      INTERVAL '7' DAY
+    )
+  ) AS periods(period)
+)
+SELECT
+  spine.period,
+  SUM(COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)) OVER (
+    PARTITION BY CAST(DATE_TRUNC('QUARTER', spine.period) AS DATE)
+    ORDER BY spine.period
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+  ) AS won_revenue_qtd
+FROM spine
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = spine.period
+ORDER BY
+  spine.period

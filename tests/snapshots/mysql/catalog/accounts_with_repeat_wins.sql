@@ -1,0 +1,75 @@
+WITH ent_accounts_with_repeat_wins AS (
+  SELECT
+    period,
+    region,
+    COUNT(CASE WHEN deals_won > 1 THEN 1 END) AS accounts_with_repeat_wins__ent
+  FROM (
+    WITH agg_opportunities_closed_at AS (
+      SELECT
+        CAST(DATE_ADD(
+          '0000-01-01 00:00:00',
+          INTERVAL (TIMESTAMPDIFF(YEAR, '0000-01-01 00:00:00', opportunities.closed_at)) YEAR
+        ) AS DATE) AS period,
+        reps.region AS region,
+        accounts.account_name AS account,
+        COUNT(*) AS deals_won__num
+      FROM opportunities AS opportunities
+      LEFT JOIN reps AS reps
+        ON opportunities.owner_rep_id = reps.rep_id
+      LEFT JOIN accounts AS accounts
+        ON opportunities.account_id = accounts.account_id
+      WHERE
+        NOT opportunities.closed_at IS NULL
+        AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
+        AND opportunities.closed_at < CAST('2026-01-01' AS DATE)
+        AND opportunities.stage = 'won'
+      GROUP BY
+        CAST(DATE_ADD(
+          '0000-01-01 00:00:00',
+          INTERVAL (TIMESTAMPDIFF(YEAR, '0000-01-01 00:00:00', opportunities.closed_at)) YEAR
+        ) AS DATE),
+        reps.region,
+        accounts.account_name
+    )
+    SELECT
+      agg_opportunities_closed_at.period,
+      agg_opportunities_closed_at.region AS region,
+      agg_opportunities_closed_at.account AS account,
+      COALESCE(agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
+    FROM agg_opportunities_closed_at
+  ) AS per_entity
+  GROUP BY
+    period,
+    region
+), spine AS (
+  SELECT
+    period
+  FROM (
+    SELECT
+      CAST('2024-01-01' AS DATE) AS period
+    UNION ALL
+    SELECT
+      CAST('2025-01-01' AS DATE)
+  ) AS periods
+), grid AS (
+  SELECT
+    spine.period,
+    dims.region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM ent_accounts_with_repeat_wins
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.region AS region,
+  COALESCE(ent_accounts_with_repeat_wins.accounts_with_repeat_wins__ent, 0) AS accounts_with_repeat_wins
+FROM grid
+LEFT JOIN ent_accounts_with_repeat_wins
+  ON ent_accounts_with_repeat_wins.period = grid.period
+  AND ent_accounts_with_repeat_wins.region <=> grid.region
+ORDER BY
+  grid.period,
+  grid.region

@@ -1,0 +1,69 @@
+WITH agg_activities_occurred_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE) AS period,
+    activities.activity_type AS activity_type,
+    COUNT(*) AS follow_ups__num
+  FROM activities AS activities
+  WHERE
+    NOT activities.occurred_at IS NULL AND activities.is_follow_up
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE),
+    activities.activity_type
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_activities_occurred_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM (
+    SELECT
+      DATEADD(MONTH, CAST(period AS INT), CAST((
+        SELECT
+          periods.lo
+        FROM bounds
+      ) AS DATE)) AS period
+    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
+      0,
+      DATEDIFF(
+        MONTH,
+        (
+          SELECT
+            periods.lo
+          FROM bounds
+        ),
+        (
+          SELECT
+            periods.hi
+          FROM bounds
+        )
+      ) + 1
+    ))) AS periods(seq, key, path, index, period, this)
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.activity_type
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      activity_type
+    FROM agg_activities_occurred_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.activity_type AS activity_type,
+  COALESCE(agg_activities_occurred_at.follow_ups__num, 0) AS follow_ups
+FROM grid
+LEFT JOIN agg_activities_occurred_at
+  ON agg_activities_occurred_at.period = grid.period
+  AND agg_activities_occurred_at.activity_type IS NOT DISTINCT FROM grid.activity_type
+ORDER BY
+  grid.period,
+  grid.activity_type

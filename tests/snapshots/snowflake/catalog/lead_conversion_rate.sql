@@ -1,0 +1,70 @@
+WITH agg_leads_created_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', leads.created_at) AS DATE) AS period,
+    COALESCE(leads.lead_source, 'unknown') AS lead_source,
+    COUNT(CASE WHEN NOT leads.converted_at IS NULL THEN 1 END) AS lead_conversion_rate__num,
+    COUNT(*) AS lead_conversion_rate__den
+  FROM leads AS leads
+  WHERE
+    NOT leads.created_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', leads.created_at) AS DATE),
+    COALESCE(leads.lead_source, 'unknown')
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_leads_created_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM (
+    SELECT
+      DATEADD(MONTH, CAST(period AS INT), CAST((
+        SELECT
+          periods.lo
+        FROM bounds
+      ) AS DATE)) AS period
+    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
+      0,
+      DATEDIFF(
+        MONTH,
+        (
+          SELECT
+            periods.lo
+          FROM bounds
+        ),
+        (
+          SELECT
+            periods.hi
+          FROM bounds
+        )
+      ) + 1
+    ))) AS periods(seq, key, path, index, period, this)
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.lead_source
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      lead_source
+    FROM agg_leads_created_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.lead_source AS lead_source,
+  CAST(COALESCE(agg_leads_created_at.lead_conversion_rate__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_leads_created_at.lead_conversion_rate__den, 0), 0) AS lead_conversion_rate
+FROM grid
+LEFT JOIN agg_leads_created_at
+  ON agg_leads_created_at.period = grid.period
+  AND agg_leads_created_at.lead_source IS NOT DISTINCT FROM grid.lead_source
+ORDER BY
+  grid.period,
+  grid.lead_source

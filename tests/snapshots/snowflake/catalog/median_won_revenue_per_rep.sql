@@ -1,0 +1,142 @@
+WITH ent_median_won_revenue_per_rep AS (
+  SELECT
+    period,
+    team,
+    MEDIAN(won_revenue) AS median_won_revenue_per_rep__ent
+  FROM (
+    WITH agg_opportunities_closed_at AS (
+      SELECT
+        CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
+        reps.team AS team,
+        reps.rep_name AS rep,
+        SUM(opportunities.amount) AS won_revenue__num
+      FROM opportunities AS opportunities
+      LEFT JOIN reps AS reps
+        ON opportunities.owner_rep_id = reps.rep_id
+      WHERE
+        NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
+      GROUP BY
+        CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
+        reps.team,
+        reps.rep_name
+    ), bounds AS (
+      SELECT
+        MIN(period) AS lo,
+        MAX(period) AS hi
+      FROM (
+        SELECT
+          period
+        FROM agg_opportunities_closed_at
+      ) AS scans
+    ), spine AS (
+      SELECT
+        period
+      FROM (
+        SELECT
+          DATEADD(MONTH, CAST(period AS INT), CAST((
+            SELECT
+              periods.lo
+            FROM bounds
+          ) AS DATE)) AS period
+        FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
+          0,
+          DATEDIFF(
+            MONTH,
+            (
+              SELECT
+                periods.lo
+              FROM bounds
+            ),
+            (
+              SELECT
+                periods.hi
+              FROM bounds
+            )
+          ) + 1
+        ))) AS periods(seq, key, path, index, period, this)
+      ) AS periods(period)
+    ), grid AS (
+      SELECT
+        spine.period,
+        dims.team,
+        dims.rep
+      FROM spine
+      CROSS JOIN (
+        SELECT DISTINCT
+          team,
+          rep
+        FROM agg_opportunities_closed_at
+      ) AS dims
+    )
+    SELECT
+      grid.period,
+      grid.team AS team,
+      grid.rep AS rep,
+      COALESCE(agg_opportunities_closed_at.won_revenue__num, 0) AS won_revenue
+    FROM grid
+    LEFT JOIN agg_opportunities_closed_at
+      ON agg_opportunities_closed_at.period = grid.period
+      AND agg_opportunities_closed_at.team IS NOT DISTINCT FROM grid.team
+      AND agg_opportunities_closed_at.rep IS NOT DISTINCT FROM grid.rep
+  ) AS per_entity
+  GROUP BY
+    period,
+    team
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM ent_median_won_revenue_per_rep
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM (
+    SELECT
+      DATEADD(MONTH, CAST(period AS INT), CAST((
+        SELECT
+          periods.lo
+        FROM bounds
+      ) AS DATE)) AS period
+    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
+      0,
+      DATEDIFF(
+        MONTH,
+        (
+          SELECT
+            periods.lo
+          FROM bounds
+        ),
+        (
+          SELECT
+            periods.hi
+          FROM bounds
+        )
+      ) + 1
+    ))) AS periods(seq, key, path, index, period, this)
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.team
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      team
+    FROM ent_median_won_revenue_per_rep
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.team AS team,
+  ent_median_won_revenue_per_rep.median_won_revenue_per_rep__ent AS median_won_revenue_per_rep
+FROM grid
+LEFT JOIN ent_median_won_revenue_per_rep
+  ON ent_median_won_revenue_per_rep.period = grid.period
+  AND ent_median_won_revenue_per_rep.team IS NOT DISTINCT FROM grid.team
+ORDER BY
+  grid.period,
+  grid.team

@@ -1,0 +1,71 @@
+WITH agg_activities_occurred_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE) AS period,
+    reps.region AS region,
+    COUNT(*) AS meetings_scheduled__num
+  FROM activities AS activities
+  LEFT JOIN reps AS reps
+    ON activities.rep_id = reps.rep_id
+  WHERE
+    NOT activities.occurred_at IS NULL AND activities.activity_type = 'meeting'
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE),
+    reps.region
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_activities_occurred_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM (
+    SELECT
+      DATEADD(MONTH, CAST(period AS INT), CAST((
+        SELECT
+          periods.lo
+        FROM bounds
+      ) AS DATE)) AS period
+    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
+      0,
+      DATEDIFF(
+        MONTH,
+        (
+          SELECT
+            periods.lo
+          FROM bounds
+        ),
+        (
+          SELECT
+            periods.hi
+          FROM bounds
+        )
+      ) + 1
+    ))) AS periods(seq, key, path, index, period, this)
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM agg_activities_occurred_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.region AS region,
+  COALESCE(agg_activities_occurred_at.meetings_scheduled__num, 0) AS meetings_scheduled
+FROM grid
+LEFT JOIN agg_activities_occurred_at
+  ON agg_activities_occurred_at.period = grid.period
+  AND agg_activities_occurred_at.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region

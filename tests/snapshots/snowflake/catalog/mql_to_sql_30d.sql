@@ -1,0 +1,75 @@
+WITH agg_leads_mql_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', leads.mql_at) AS DATE) AS period,
+    COALESCE(leads.lead_source, 'unknown') AS lead_source,
+    COUNT(
+      CASE
+        WHEN NOT leads.sql_at IS NULL AND leads.sql_at <= DATEADD(DAY, 30, leads.mql_at)
+        THEN 1
+      END
+    ) AS mql_to_sql_30d__num,
+    COUNT(*) AS mql_to_sql_30d__den
+  FROM leads AS leads
+  WHERE
+    NOT leads.mql_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', leads.mql_at) AS DATE),
+    COALESCE(leads.lead_source, 'unknown')
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_leads_mql_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM (
+    SELECT
+      DATEADD(MONTH, CAST(period AS INT), CAST((
+        SELECT
+          periods.lo
+        FROM bounds
+      ) AS DATE)) AS period
+    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
+      0,
+      DATEDIFF(
+        MONTH,
+        (
+          SELECT
+            periods.lo
+          FROM bounds
+        ),
+        (
+          SELECT
+            periods.hi
+          FROM bounds
+        )
+      ) + 1
+    ))) AS periods(seq, key, path, index, period, this)
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.lead_source
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      lead_source
+    FROM agg_leads_mql_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.lead_source AS lead_source,
+  CAST(COALESCE(agg_leads_mql_at.mql_to_sql_30d__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_leads_mql_at.mql_to_sql_30d__den, 0), 0) AS mql_to_sql_30d
+FROM grid
+LEFT JOIN agg_leads_mql_at
+  ON agg_leads_mql_at.period = grid.period
+  AND agg_leads_mql_at.lead_source IS NOT DISTINCT FROM grid.lead_source
+ORDER BY
+  grid.period,
+  grid.lead_source

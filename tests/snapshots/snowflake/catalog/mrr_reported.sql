@@ -1,0 +1,86 @@
+WITH agg_mrr_snapshots_snapshot_date_last AS (
+  SELECT
+    period,
+    segment,
+    mrr_reported__num
+  FROM (
+    SELECT
+      *,
+      MAX(snapshot_day) OVER (PARTITION BY period) AS last_day
+    FROM (
+      SELECT
+        CAST(DATE_TRUNC('MONTH', mrr_snapshots.snapshot_date) AS DATE) AS period,
+        accounts.segment AS segment,
+        CAST(mrr_snapshots.snapshot_date AS DATE) AS snapshot_day,
+        SUM(mrr_snapshots.mrr) AS mrr_reported__num
+      FROM mrr_snapshots AS mrr_snapshots
+      LEFT JOIN accounts AS accounts
+        ON mrr_snapshots.account_id = accounts.account_id
+      WHERE
+        NOT mrr_snapshots.snapshot_date IS NULL
+      GROUP BY
+        CAST(DATE_TRUNC('MONTH', mrr_snapshots.snapshot_date) AS DATE),
+        accounts.segment,
+        CAST(mrr_snapshots.snapshot_date AS DATE)
+    ) AS per_day
+  ) AS ranked
+  WHERE
+    snapshot_day = last_day
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_mrr_snapshots_snapshot_date_last
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM (
+    SELECT
+      DATEADD(MONTH, CAST(period AS INT), CAST((
+        SELECT
+          periods.lo
+        FROM bounds
+      ) AS DATE)) AS period
+    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
+      0,
+      DATEDIFF(
+        MONTH,
+        (
+          SELECT
+            periods.lo
+          FROM bounds
+        ),
+        (
+          SELECT
+            periods.hi
+          FROM bounds
+        )
+      ) + 1
+    ))) AS periods(seq, key, path, index, period, this)
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.segment
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      segment
+    FROM agg_mrr_snapshots_snapshot_date_last
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.segment AS segment,
+  COALESCE(agg_mrr_snapshots_snapshot_date_last.mrr_reported__num, 0) AS mrr_reported
+FROM grid
+LEFT JOIN agg_mrr_snapshots_snapshot_date_last
+  ON agg_mrr_snapshots_snapshot_date_last.period = grid.period
+  AND agg_mrr_snapshots_snapshot_date_last.segment IS NOT DISTINCT FROM grid.segment
+ORDER BY
+  grid.period,
+  grid.segment

@@ -1,0 +1,70 @@
+WITH agg_opportunities_closed_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
+    COALESCE(opportunities.lead_source, 'unknown') AS lead_source,
+    PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY
+      opportunities.amount) AS p90_deal_size__num
+  FROM opportunities AS opportunities
+  WHERE
+    NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
+    COALESCE(opportunities.lead_source, 'unknown')
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_opportunities_closed_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM (
+    SELECT
+      DATEADD(MONTH, CAST(period AS INT), CAST((
+        SELECT
+          periods.lo
+        FROM bounds
+      ) AS DATE)) AS period
+    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
+      0,
+      DATEDIFF(
+        MONTH,
+        (
+          SELECT
+            periods.lo
+          FROM bounds
+        ),
+        (
+          SELECT
+            periods.hi
+          FROM bounds
+        )
+      ) + 1
+    ))) AS periods(seq, key, path, index, period, this)
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.lead_source
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      lead_source
+    FROM agg_opportunities_closed_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.lead_source AS lead_source,
+  agg_opportunities_closed_at.p90_deal_size__num AS p90_deal_size
+FROM grid
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = grid.period
+  AND agg_opportunities_closed_at.lead_source IS NOT DISTINCT FROM grid.lead_source
+ORDER BY
+  grid.period,
+  grid.lead_source

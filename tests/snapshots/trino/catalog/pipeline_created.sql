@@ -1,0 +1,58 @@
+WITH agg_opportunities_created_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE) AS period,
+    COALESCE(opportunities.lead_source, 'unknown') AS lead_source,
+    SUM(opportunities.amount) AS pipeline_created__num
+  FROM opportunities AS opportunities
+  WHERE
+    NOT opportunities.created_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE),
+    COALESCE(opportunities.lead_source, 'unknown')
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_opportunities_created_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(SEQUENCE(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.lead_source
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      lead_source
+    FROM agg_opportunities_created_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.lead_source AS lead_source,
+  COALESCE(agg_opportunities_created_at.pipeline_created__num, 0) AS pipeline_created
+FROM grid
+LEFT JOIN agg_opportunities_created_at
+  ON agg_opportunities_created_at.period = grid.period
+  AND agg_opportunities_created_at.lead_source IS NOT DISTINCT FROM grid.lead_source
+ORDER BY
+  grid.period,
+  grid.lead_source

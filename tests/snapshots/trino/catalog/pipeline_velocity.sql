@@ -1,0 +1,91 @@
+WITH agg_opportunities_closed_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
+    AVG(
+      CASE
+        WHEN opportunities.stage = 'won'
+        THEN DATE_DIFF(
+          'DAY',
+          DATE_TRUNC('DAY', CAST(opportunities.created_at AS DATE)),
+          DATE_TRUNC('DAY', CAST(opportunities.closed_at AS DATE))
+        )
+      END
+    ) AS sales_cycle_length__num,
+    SUM(CASE WHEN opportunities.stage = 'won' THEN opportunities.amount END) AS won_revenue__num,
+    COUNT(CASE WHEN opportunities.stage = 'won' THEN 1 END) AS deals_won__num,
+    COUNT(
+      CASE
+        WHEN opportunities.stage IN ('won', 'lost') AND opportunities.stage = 'won'
+        THEN 1
+      END
+    ) AS win_rate__num,
+    COUNT(CASE WHEN opportunities.stage IN ('won', 'lost') THEN 1 END) AS win_rate__den
+  FROM opportunities AS opportunities
+  WHERE
+    NOT opportunities.closed_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE)
+), agg_opportunities_created_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE) AS period,
+    COUNT(*) AS opportunities_created__num
+  FROM opportunities AS opportunities
+  WHERE
+    NOT opportunities.created_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE)
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      period
+    FROM agg_opportunities_created_at
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(SEQUENCE(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS periods(period)
+)
+SELECT
+  spine.period,
+  CAST((
+    COALESCE(agg_opportunities_created_at.opportunities_created__num, 0)
+  ) * (
+    CASE
+      WHEN COALESCE(agg_opportunities_closed_at.win_rate__den, 0) >= 5
+      THEN CAST(COALESCE(agg_opportunities_closed_at.win_rate__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_opportunities_closed_at.win_rate__den, 0), 0)
+    END
+  ) * (
+    CAST((
+      COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)
+    ) AS DOUBLE) / NULLIF((
+      COALESCE(agg_opportunities_closed_at.deals_won__num, 0)
+    ), 0)
+  ) AS DOUBLE) / NULLIF((
+    agg_opportunities_closed_at.sales_cycle_length__num
+  ), 0) AS pipeline_velocity
+FROM spine
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = spine.period
+LEFT JOIN agg_opportunities_created_at
+  ON agg_opportunities_created_at.period = spine.period
+ORDER BY
+  spine.period

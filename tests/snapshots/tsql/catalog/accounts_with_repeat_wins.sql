@@ -1,0 +1,64 @@
+WITH agg_opportunities_closed_at AS (
+  SELECT
+    CAST(DATETRUNC(YEAR, opportunities.closed_at) AS DATE) AS period,
+    reps.region AS region,
+    accounts.account_name AS account,
+    COUNT_BIG(*) AS deals_won__num
+  FROM opportunities AS opportunities
+  LEFT JOIN reps AS reps
+    ON opportunities.owner_rep_id = reps.rep_id
+  LEFT JOIN accounts AS accounts
+    ON opportunities.account_id = accounts.account_id
+  WHERE
+    NOT opportunities.closed_at IS NULL
+    AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
+    AND opportunities.closed_at < CAST('2026-01-01' AS DATE)
+    AND opportunities.stage = 'won'
+  GROUP BY
+    CAST(DATETRUNC(YEAR, opportunities.closed_at) AS DATE),
+    reps.region,
+    accounts.account_name
+), ent_accounts_with_repeat_wins AS (
+  SELECT
+    period AS period,
+    region AS region,
+    COUNT(CASE WHEN deals_won > 1 THEN 1 END) AS accounts_with_repeat_wins__ent
+  FROM (
+    SELECT
+      agg_opportunities_closed_at.period AS period,
+      agg_opportunities_closed_at.region AS region,
+      agg_opportunities_closed_at.account AS account,
+      COALESCE(agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
+    FROM agg_opportunities_closed_at
+  ) AS per_entity
+  GROUP BY
+    period,
+    region
+), spine AS (
+  SELECT
+    period AS period
+  FROM (VALUES
+    (CAST('2024-01-01' AS DATE)),
+    (CAST('2025-01-01' AS DATE))) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.region AS region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region AS region
+    FROM ent_accounts_with_repeat_wins
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.region AS region,
+  COALESCE(ent_accounts_with_repeat_wins.accounts_with_repeat_wins__ent, 0) AS accounts_with_repeat_wins
+FROM grid
+LEFT JOIN ent_accounts_with_repeat_wins
+  ON ent_accounts_with_repeat_wins.period = grid.period
+  AND ent_accounts_with_repeat_wins.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region

@@ -1,0 +1,67 @@
+WITH agg_activities_occurred_at AS (
+  SELECT
+    CAST(DATETRUNC(MONTH, activities.occurred_at) AS DATE) AS period,
+    reps.region AS region,
+    COUNT_BIG(CASE WHEN activities.email_clicked <> 0 THEN 1 END) AS click_through_rate__num,
+    COUNT_BIG(*) AS click_through_rate__den
+  FROM activities AS activities
+  LEFT JOIN reps AS reps
+    ON activities.rep_id = reps.rep_id
+  WHERE
+    NOT activities.occurred_at IS NULL
+    AND activities.occurred_at >= CAST('2024-01-01' AS DATE)
+    AND activities.occurred_at < CAST('2026-01-01' AS DATE)
+    AND activities.activity_type = 'email'
+  GROUP BY
+    CAST(DATETRUNC(MONTH, activities.occurred_at) AS DATE),
+    reps.region
+), spine AS (
+  SELECT
+    period AS period
+  FROM (VALUES
+    (CAST('2024-01-01' AS DATE)),
+    (CAST('2024-02-01' AS DATE)),
+    (CAST('2024-03-01' AS DATE)),
+    (CAST('2024-04-01' AS DATE)),
+    (CAST('2024-05-01' AS DATE)),
+    (CAST('2024-06-01' AS DATE)),
+    (CAST('2024-07-01' AS DATE)),
+    (CAST('2024-08-01' AS DATE)),
+    (CAST('2024-09-01' AS DATE)),
+    (CAST('2024-10-01' AS DATE)),
+    (CAST('2024-11-01' AS DATE)),
+    (CAST('2024-12-01' AS DATE)),
+    (CAST('2025-01-01' AS DATE)),
+    (CAST('2025-02-01' AS DATE)),
+    (CAST('2025-03-01' AS DATE)),
+    (CAST('2025-04-01' AS DATE)),
+    (CAST('2025-05-01' AS DATE)),
+    (CAST('2025-06-01' AS DATE)),
+    (CAST('2025-07-01' AS DATE)),
+    (CAST('2025-08-01' AS DATE)),
+    (CAST('2025-09-01' AS DATE)),
+    (CAST('2025-10-01' AS DATE)),
+    (CAST('2025-11-01' AS DATE)),
+    (CAST('2025-12-01' AS DATE))) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.region AS region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region AS region
+    FROM agg_activities_occurred_at
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.region AS region,
+  CAST(COALESCE(agg_activities_occurred_at.click_through_rate__num, 0) AS FLOAT) / NULLIF(COALESCE(agg_activities_occurred_at.click_through_rate__den, 0), 0) AS click_through_rate
+FROM grid
+LEFT JOIN agg_activities_occurred_at
+  ON agg_activities_occurred_at.period = grid.period
+  AND agg_activities_occurred_at.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region
