@@ -74,12 +74,14 @@ class Project:
                        _day(end, "end"), tuple(where))
 
     @_paused_gc
+    @_paused_gc
     def compile(self, metrics: Iterable[str], dialect: str | None = None, **options) -> str:
         """The SQL for a request, in ``dialect`` (default: the project's)."""
         from .compile import compile_tree, render
 
         target = dialect or self.settings.dialect
-        return render(compile_tree(self.catalog, self.request(metrics, **options), target), target)
+        tree = compile_tree(self.catalog, self.request(metrics, **options), target)
+        return render(tree, target, copy=False)  # the tree is this request's own
 
     @_paused_gc
     def runnable(self, metrics: Iterable[str], **options) -> tuple[list[str], dict[str, str]]:

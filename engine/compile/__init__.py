@@ -27,12 +27,15 @@ def compile_tree(catalog: Catalog, request: Request, dialect: str | None = None)
     return build(planned)
 
 
-def render(tree: exp.Expression, dialect: str) -> str:
-    """The SQL text. sqlglot's dialect rewrites change the tree they render, and parts of the
-    tree are shared with the catalog, so it renders a copy."""
+def render(tree: exp.Expression, dialect: str, copy: bool = True) -> str:
+    """The SQL text. sqlglot's dialect rewrites change the tree they render, so by default it
+    renders a copy. :func:`compile_tree` returns a tree of its own (every catalog fragment in it
+    is a copy, and no node appears twice), which may be rendered in place, once: copying the
+    tree of a 1,000-metric request cost as much as generating its text."""
     install(dialect)
     try:
-        return tree.sql(dialect=dialect, pretty=True, unsupported_level=ErrorLevel.RAISE)
+        return tree.sql(dialect=dialect, pretty=True, unsupported_level=ErrorLevel.RAISE,
+                        copy=copy)
     except UnsupportedError as err:
         raise UnsupportedFeature(dialect, str(err).splitlines()[0].rstrip(".").lower()) from None
 

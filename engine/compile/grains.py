@@ -14,6 +14,7 @@ from typing import assert_never
 
 from sqlglot import exp
 
+from .. import sql
 from ..model import Grain, Project
 from .retail import Retail
 
@@ -55,14 +56,14 @@ def period_sql(column: exp.Expression, grain: Grain, calendar: Calendar,
     """``CAST(<first day of the period containing column> AS DATE)``."""
     match grain:
         case Grain.day:
-            return exp.cast(column, "DATE")
+            return sql.cast(column, "DATE")
         case Grain.week if not monday_weeks:
             return _week_by_arithmetic(column, calendar.week_start)
         case Grain.week:
-            return exp.cast(_shifted_trunc(column, "WEEK", calendar.week_start, "DAY"), "DATE")
+            return sql.cast(_shifted_trunc(column, "WEEK", calendar.week_start, "DAY"), "DATE")
         case Grain.month | Grain.quarter | Grain.year:
             offset = calendar.months_offset(grain)
-            return exp.cast(_shifted_trunc(column, grain.value.upper(), offset, "MONTH"), "DATE")
+            return sql.cast(_shifted_trunc(column, grain.value.upper(), offset, "MONTH"), "DATE")
         case _:
             assert_never(grain)
 
@@ -121,11 +122,11 @@ def _week_by_arithmetic(column: exp.Expression, week_start: int) -> exp.Expressi
 
     For engines whose week truncation starts on another day or depends on a session setting.
     """
-    day = exp.cast(column, "DATE")
-    anchor = exp.cast(exp.Literal.string((_MONDAY + timedelta(days=week_start)).isoformat()), "DATE")
+    day = sql.cast(column, "DATE")
+    anchor = sql.cast(exp.Literal.string((_MONDAY + timedelta(days=week_start)).isoformat()), "DATE")
     since = exp.DateDiff(this=day, expression=anchor, unit=exp.var("DAY"))
     back = exp.Neg(this=exp.paren(exp.Mod(this=since, expression=exp.Literal.number(7))))
-    return exp.cast(exp.DateAdd(this=day.copy(), expression=back, unit=exp.var("DAY")), "DATE")
+    return sql.cast(exp.DateAdd(this=day.copy(), expression=back, unit=exp.var("DAY")), "DATE")
 
 
 def _add(value: exp.Expression, amount: int, unit: str) -> exp.Expression:

@@ -121,6 +121,8 @@ def plan(catalog: Catalog, request: Request, dialect: str, can: Capabilities) ->
     for metric in metrics:
         _check_by(catalog, metric, request.by)
     for metric in _needed(catalog, metrics):
+        if isinstance(metric.model, CumulativeMetric) and metric.model.to_date:
+            _check_to_date(metric.model, grain)  # with or without a range
         _add(result, metric)
     result.where = [_where(catalog, text, metrics) for text in request.where]
     _check_grains(result)

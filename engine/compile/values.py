@@ -17,6 +17,7 @@ from typing import Callable
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from .. import sql
 from ..diagnostics import UsageError
 from ..model import (BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
                      EntityMetric, FormulaMetric, Metric)
@@ -230,7 +231,7 @@ def _number(value: float) -> exp.Literal:
 
 def _ratio(num: exp.Expression, den: exp.Expression, minimum: float | None) -> exp.Expression:
     """num / den after aggregation: empty (not an error) when den is 0 or below `minimum`."""
-    value = exp.Div(this=exp.cast(num, "DOUBLE"),
+    value = exp.Div(this=sql.cast(num, "DOUBLE"),
                     expression=exp.Nullif(this=den, expression=exp.Literal.number(0)))
     if minimum is None:
         return value
