@@ -116,6 +116,16 @@ def test_a_grain_finer_than_the_source_is_refused(forms):
         forms(["quota_total"], grain="month")
 
 
+@pytest.mark.parametrize("metric", ["won_revenue_ytd", "ytd_growth"])
+@pytest.mark.parametrize("bounds", [{}, {"start": "2025-01-01"}])
+def test_to_date_at_its_own_grain_is_refused(forms, metric, bounds):
+    """A year-to-date value by year is only the year's value: refused, also when another
+    metric uses it, with or without a range (a range once was needed to trigger the check)."""
+    with pytest.raises(engine.UsageError, match="'won_revenue_ytd' accumulates to date within "
+                       "a year; ask for a grain finer than year, not year"):
+        forms([metric], grain="year", **bounds)
+
+
 def test_a_dimension_only_one_side_has_is_refused(forms):
     with pytest.raises(engine.UsageError, match="source 'quotas' has no dimension 'stage'"):
         forms(["attainment"], grain="quarter", by=["stage"])
