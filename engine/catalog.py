@@ -325,8 +325,9 @@ def _expression_side(metric: Metric, which: str, value: str | Measure, loaded: L
         return None
     alias = {source_name: source_name}
     return Side(metric.spans.value(loc), measure.expr if measure else value,  # type: ignore
-                None, source_name, time, sql.qualify(expr, source_name, alias),
-                tuple(sql.qualify(f, source_name, alias) for f, _ in filters),  # type: ignore
+                None, source_name, time, sql.qualify(expr, source_name, alias, copy=False),
+                tuple(sql.qualify(f, source_name, alias, copy=False)  # type: ignore
+                      for f, _ in filters),  # each parsed just above: a tree of its own
                 tuple(s for _, s in filters), tuple(t for t, _ in texts))
 
 

@@ -26,26 +26,26 @@ WINDOW = exp.Window
 def parse_fragment(text: str, dialect: str, span: Span, quoted: int = 0,
                    query: bool = False) -> tuple[exp.Expression | None, list[Diagnostic]]:
     """Parse an expression (or with ``query=True`` one SELECT) and check it is read-only."""
-    parsed = _parse(text, dialect)
+    parsed, problem = _parse(text, dialect, query)
     if isinstance(parsed, Exception):
         return None, [_syntax(parsed, text, span, quoted)]
-    tree = parsed.copy()
-    problem = read_only_problem(tree, query)
     if problem:
         return None, [Diagnostic("not-read-only", problem, span,
                                  "definitions may only read data" if query else
                                  "write one expression; a query belongs in a source's 'sql:'")]
-    return tree, []
+    return parsed.copy(), []
 
 
 @lru_cache(maxsize=4096)
-def _parse(text: str, dialect: str) -> exp.Expression | ParseError | TokenError:
-    """One parse per distinct fragment (``count(*)`` and the same filters recur in many
-    metrics); callers get a copy, never the cached tree."""
+def _parse(text: str, dialect: str, query: bool
+           ) -> tuple[exp.Expression | ParseError | TokenError, str | None]:
+    """One parse and check per distinct fragment (``count(*)`` and the same filters recur in
+    many metrics); callers get a copy, never the cached tree."""
     try:
-        return sqlglot.parse_one(text, read=dialect)
+        tree = sqlglot.parse_one(text, read=dialect)
     except (ParseError, TokenError) as err:
-        return err
+        return err, None
+    return tree, read_only_problem(tree, query)
 
 
 def read_only_problem(tree: exp.Expression, query: bool = False) -> str | None:
@@ -109,20 +109,23 @@ def conditional(tree: exp.Expression, condition: exp.Expression | None) -> exp.E
     """Apply a filter inside every aggregate: ``sum(x)`` -> ``sum(CASE WHEN c THEN x END)``.
 
     This is what lets metrics with different filters share one scan of their source.
+    The result is a new tree; ``condition`` becomes part of it (pass a copy to keep one).
     """
     tree = tree.copy()  # always a copy: the result goes into a query tree, never the catalog's
     if condition is None:
         return tree
-    for agg in aggregates(tree):
+    for i, agg in enumerate(aggregates(tree)):
+        cond = condition if i == 0 else condition.copy()
         arg = agg.this
         if isinstance(agg, exp.CountIf):
-            agg.set("this", exp.and_(condition.copy(), arg))
+            agg.set("this", exp.and_(cond, arg, copy=False))
         elif isinstance(arg, exp.Star) or arg is None:
-            agg.set("this", _case(condition, exp.Literal.number(1)))
+            agg.set("this", _case(cond, exp.Literal.number(1)))
         elif isinstance(arg, exp.Distinct):
-            arg.set("expressions", [_case(condition, e) for e in arg.expressions])
+            arg.set("expressions", [_case(cond if j == 0 else cond.copy(), e)
+                                    for j, e in enumerate(arg.expressions)])
         else:
-            agg.set("this", _case(condition, arg))
+            agg.set("this", _case(cond, arg))
     return tree
 
 
@@ -136,17 +139,19 @@ def float_avg(tree: exp.Expression) -> exp.Expression:
     """``AVG(x)`` -> ``AVG(CAST(x AS DOUBLE))`` for engines whose AVG of integers truncates."""
     tree = tree.copy()
     for avg in tree.find_all(exp.Avg):
-        avg.set("this", cast(avg.this, "DOUBLE"))
+        avg.set("this", cast(avg.this, "DOUBLE", copy=False))
     return tree
 
 
 def _case(condition: exp.Expression, value: exp.Expression) -> exp.Expression:
-    return exp.Case(ifs=[exp.If(this=condition.copy(), true=value)])
+    return exp.Case(ifs=[exp.If(this=condition, true=value)])
 
 
-def qualify(tree: exp.Expression, alias: str, joins: dict[str, str]) -> exp.Expression:
-    """Give unqualified columns the source's alias; map ``join.col`` to the join's alias."""
-    tree = tree.copy()
+def qualify(tree: exp.Expression, alias: str, joins: dict[str, str],
+            copy: bool = True) -> exp.Expression:
+    """Give unqualified columns the source's alias; map ``join.col`` to the join's alias.
+    ``copy=False`` changes a tree that is the caller's own (a fresh parse) in place."""
+    tree = tree.copy() if copy else tree
     for col in tree.find_all(exp.Column):
         table = col.table
         if not table:

@@ -72,10 +72,6 @@ def catalog_at(project, grain: str) -> list[str]:
     return [k for k in project.metrics if compiles(project, [k], Case(k, grain, ()))]
 
 
-NESTED_CTES = ("compiler gap: the query nests CTEs (bounds, spine, grid) that sqlglot moves to "
-               "the top level for Spark, Databricks and T-SQL, where their names then repeat")
-
-
 def repeated_ctes(sql: str, dialect: str) -> list[str]:
     """Top-level CTE names that appear more than once (an engine would reject the query)."""
     import sqlglot

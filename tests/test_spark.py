@@ -15,32 +15,10 @@ import pyarrow as pa
 import pytest
 
 import engine
-from differential import (GRAINS, NESTED_CTES, Case, assert_same, cases, catalog_at, compiles,
+from differential import (GRAINS, Case, assert_same, cases, catalog_at, compiles,
                           repeated_ctes, run_case)
 
 pytestmark = pytest.mark.spark
-
-
-def _gap(project, names) -> str | None:
-    """Why these metrics cannot run on Spark yet (a compiler gap), if they cannot."""
-    for name in names:
-        options = {"grain": project.metrics[name].grain.value}
-        if compiles(project, [name], Case(name, options["grain"], ())) and repeated_ctes(
-                project.compile([name], dialect="spark", **options), "spark"):
-            return NESTED_CTES
-    return None
-
-
-def _runnable_together(project, names: list[str], **options) -> list[str]:
-    """The metrics to run in one query on Spark: while the compiler nests queries whose CTE
-    names repeat those around them (see NESTED_CTES), leave the nesting kinds out."""
-    sql = project.compile(names, dialect="spark", **options)
-    if not repeated_ctes(sql, "spark"):
-        return names
-    names = [n for n in names if type(project.metrics[n]).__name__ != "EntityMetric"]
-    if repeated_ctes(project.compile(names, dialect="spark", **options), "spark"):
-        pytest.xfail(NESTED_CTES)
-    return names
 
 
 def _project():
@@ -53,8 +31,7 @@ def _params():
 
 @pytest.mark.parametrize("case", _params())
 def test_kpi_equals_duckdb(project, duck, spark, case):
-    if repeated_ctes(project.compile([case.kpi], dialect="spark", **case.options), "spark"):
-        pytest.xfail(NESTED_CTES)
+    assert not repeated_ctes(project.compile([case.kpi], dialect="spark", **case.options), "spark")
     assert_same(run_case(project, duck, case), run_case(project, spark, case),
                 project.metrics, case.id)
 
@@ -62,8 +39,8 @@ def test_kpi_equals_duckdb(project, duck, spark, case):
 @pytest.mark.parametrize("grain", GRAINS)
 def test_whole_catalog_equals_duckdb(project, duck, spark, grain):
     case = Case("*", grain, ())
-    names = [n for n in catalog_at(project, grain) if not _gap(project, [n])]
-    names = _runnable_together(project, names, **case.options)
+    names = catalog_at(project, grain)
+    assert not repeated_ctes(project.compile(names, dialect="spark", **case.options), "spark")
     assert_same(run_case(project, duck, case, names), run_case(project, spark, case, names),
                 project.metrics, f"catalog-{grain}")
 
@@ -71,10 +48,9 @@ def test_whole_catalog_equals_duckdb(project, duck, spark, grain):
 @pytest.mark.parametrize("grain", ["week", "quarter"])
 def test_catalog_by_region_equals_duckdb(project, duck, spark, grain):
     case = Case("*", grain, ("region",))
-    names = [k for k in catalog_at(project, grain) if compiles(project, [k], case)
-             and not _gap(project, [k])]
-    names = _runnable_together(project, names, **case.options)
+    names = [k for k in catalog_at(project, grain) if compiles(project, [k], case)]
     assert len(names) > 10
+    assert not repeated_ctes(project.compile(names, dialect="spark", **case.options), "spark")
     assert_same(run_case(project, duck, case, names), run_case(project, spark, case, names),
                 project.metrics, f"catalog-{grain}-region")
 

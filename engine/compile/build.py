@@ -149,7 +149,7 @@ def _entity(entity: EntityPlan) -> exp.Select:
     """An aggregate over the rows of a per-entity query (one row per period, dims, entity)."""
     model = entity.metric.model
     assert isinstance(model, EntityMetric)
-    inner = build(entity.inner)
+    inner = _own_names(build(entity.inner), entity.name)
     inner.set("order", None)
     value = exp.column(model.of, quoted=quote(model.of))
     hit = None
@@ -162,6 +162,27 @@ def _entity(entity: EntityPlan) -> exp.Select:
                        copy=False)
     return _from(query, inner.subquery("per_entity", copy=False)).group_by(
         exp.column(PERIOD), *(b.copy() for b in by), copy=False)
+
+
+def _own_names(query: exp.Select, prefix: str) -> exp.Select:
+    """Prefix the names of a nested query's CTEs (``spine`` -> ``ent_x__spine``) and every
+    reference to them. Spark, Databricks and T-SQL allow no nested WITH; sqlglot hoists it to
+    the top, where the inner ``spine`` or scan would otherwise be defined twice."""
+    with_ = query.args.get("with_")
+    if not with_:
+        return query
+    names = {cte.alias: f"{prefix}__{cte.alias}" for cte in with_.expressions}
+    for cte in with_.expressions:
+        cte.set("alias", exp.TableAlias(this=exp.to_identifier(names[cte.alias])))
+    for ref in query.find_all(exp.Table):
+        if not ref.args.get("db") and ref.name in names:
+            ref.set("this", exp.to_identifier(names[ref.name]))
+        if ref.alias in names:
+            ref.set("alias", exp.TableAlias(this=exp.to_identifier(names[ref.alias])))
+    for col in query.find_all(exp.Column):
+        if col.table in names:
+            col.set("table", exp.to_identifier(names[col.table]))
+    return query
 
 
 def _entity_aggregate(kind: str, value: exp.Expression, hit: exp.Expression | None
@@ -193,7 +214,7 @@ def _stages(plan: Plan, query: exp.Select, base: str, keep_from: date | None) ->
     for stage in range(2, last + 1):
         cols = [exp.column(PERIOD), *(exp.column(n, quoted=quote(n)) for n in by),
                 *(exp.column(c, quoted=quote(c)) for c in carried)]
-        cols += [e.as_(name, quoted=quote(name)) for name, e in values.columns[stage].items()]
+        cols += [_alias(e, name) for name, e in values.columns[stage].items()]
         query = cte(query, f"stage{stage}", _from(exp.select(*cols, copy=False),
                                                   f"stage{stage - 1}"))
         carried += list(values.columns[stage])

@@ -123,10 +123,12 @@ def _week_by_arithmetic(column: exp.Expression, week_start: int) -> exp.Expressi
     For engines whose week truncation starts on another day or depends on a session setting.
     """
     day = sql.cast(column, "DATE")
-    anchor = sql.cast(exp.Literal.string((_MONDAY + timedelta(days=week_start)).isoformat()), "DATE")
+    anchor = sql.cast(exp.Literal.string(
+        (_MONDAY + timedelta(days=week_start)).isoformat()), "DATE", copy=False)
     since = exp.DateDiff(this=day, expression=anchor, unit=exp.var("DAY"))
     back = exp.Neg(this=exp.paren(exp.Mod(this=since, expression=exp.Literal.number(7))))
-    return sql.cast(exp.DateAdd(this=day.copy(), expression=back, unit=exp.var("DAY")), "DATE")
+    return sql.cast(exp.DateAdd(this=day.copy(), expression=back, unit=exp.var("DAY")), "DATE",
+                    copy=False)
 
 
 def _add(value: exp.Expression, amount: int, unit: str) -> exp.Expression:

@@ -30,7 +30,7 @@ def quote(name: str) -> bool:
 
 
 def date_literal(value: date) -> exp.Expression:
-    return sql.cast(exp.Literal.string(value.isoformat()), "DATE")
+    return sql.cast(exp.Literal.string(value.isoformat()), "DATE", copy=False)
 
 
 def table(name: str) -> exp.Table:
@@ -65,13 +65,13 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
     columns = [period.as_(PERIOD, copy=False)] + [d.expr.as_(n, quoted=quote(n))
                                                   for d, n in zip(dims, plan.request.by)]
     if group.last:
-        columns.append(sql.cast(local.copy(), "DATE").as_("snapshot_day", copy=False))
+        columns.append(sql.cast(local, "DATE").as_("snapshot_day", copy=False))
     columns += [_leaf_column(plan, group, leaf, shared, bounds) for leaf in group.leaves.values()]
     assert source.relation is not None, "sources that failed to resolve are not compiled"
     query = exp.select(*columns, copy=False).from_(
         exp.alias_(source.relation.copy(), group.source, table=True, copy=False), copy=False)
     if retail:
-        day = sql.cast(local.copy(), "DATE")
+        day = sql.cast(local, "DATE")
         inside = exp.and_(exp.LTE(this=exp.column("period_start", table=RETAIL), expression=day),
                           exp.LT(this=day.copy(), expression=exp.column("next_start", table=RETAIL)),
                           copy=False)
@@ -85,7 +85,7 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
                                         copy=False), copy=False)
     keys = [key.copy(), *(d.expr.copy() for d in dims)]
     if group.last:
-        keys.append(sql.cast(local.copy(), "DATE"))
+        keys.append(sql.cast(local, "DATE"))
     query = query.group_by(*keys, copy=False)
     return _last_snapshot(plan, query) if group.last else query
 
@@ -153,7 +153,8 @@ def _instant(plan: Plan, group: Group, day: date) -> exp.Expression:
     if not zone or plan.catalog.sources[group.source].model.timezone == "none":
         return date_literal(day)
     utc = datetime.combine(day, time(), ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
-    return sql.cast(exp.Literal.string(utc.strftime("%Y-%m-%d %H:%M:%S")), "TIMESTAMP")
+    return sql.cast(exp.Literal.string(utc.strftime("%Y-%m-%d %H:%M:%S")), "TIMESTAMP",
+                    copy=False)
 
 
 def _last_snapshot(plan: Plan, per_day: exp.Select) -> exp.Select:

@@ -158,8 +158,9 @@ class Values:
         partition = self.dims(stage) + list(extra_partition)
 
         def over(value: exp.Expression, func: type[exp.Func] = exp.Sum) -> exp.Expression:
-            return exp.Window(this=func(this=value), partition_by=partition or None,
-                              order=self._by_period(stage), spec=frame)
+            return exp.Window(this=func(this=value),  # every window gets its own nodes
+                              partition_by=[p.copy() for p in partition] or None,
+                              order=self._by_period(stage), spec=frame and frame.copy())
         return over
 
     def _cumulative(self, model: CumulativeMetric) -> Val:
@@ -231,7 +232,7 @@ def _number(value: float) -> exp.Literal:
 
 def _ratio(num: exp.Expression, den: exp.Expression, minimum: float | None) -> exp.Expression:
     """num / den after aggregation: empty (not an error) when den is 0 or below `minimum`."""
-    value = exp.Div(this=sql.cast(num, "DOUBLE"),
+    value = exp.Div(this=sql.cast(num, "DOUBLE", copy=False),
                     expression=exp.Nullif(this=den, expression=exp.Literal.number(0)))
     if minimum is None:
         return value

@@ -4,7 +4,7 @@ WITH ent_reps_at_quota AS (
     team,
     CAST(COUNT(CASE WHEN quota_attainment >= 1 THEN 1 END) AS Nullable(Float64)) / nullIf(COUNT(quota_attainment), 0) AS reps_at_quota__ent
   FROM (
-    WITH agg_quotas_quarter_start AS (
+    WITH ent_reps_at_quota__agg_quotas_quarter_start AS (
       SELECT
         CAST(dateTrunc('QUARTER', quotas.quarter_start) AS Nullable(DATE)) AS period,
         reps.team AS team,
@@ -21,7 +21,7 @@ WITH ent_reps_at_quota AS (
         CAST(dateTrunc('QUARTER', quotas.quarter_start) AS Nullable(DATE)),
         reps.team,
         reps.rep_name
-    ), agg_opportunities_closed_at AS (
+    ), ent_reps_at_quota__agg_opportunities_closed_at AS (
       SELECT
         CAST(dateTrunc('QUARTER', opportunities.closed_at) AS Nullable(DATE)) AS period,
         reps.team AS team,
@@ -38,69 +38,69 @@ WITH ent_reps_at_quota AS (
         CAST(dateTrunc('QUARTER', opportunities.closed_at) AS Nullable(DATE)),
         reps.team,
         reps.rep_name
-    ), bounds AS (
+    ), ent_reps_at_quota__bounds AS (
       SELECT
         MIN(period) AS lo,
         MAX(period) AS hi
       FROM (
         SELECT
           period
-        FROM agg_quotas_quarter_start
+        FROM ent_reps_at_quota__agg_quotas_quarter_start
         UNION ALL
         SELECT
           period
-        FROM agg_opportunities_closed_at
+        FROM ent_reps_at_quota__agg_opportunities_closed_at
       ) AS scans
-    ), spine AS (
+    ), ent_reps_at_quota__spine AS (
       SELECT
         period
       FROM UNNEST(GENERATE_DATE_ARRAY(
         (
           SELECT
             lo
-          FROM bounds
+          FROM ent_reps_at_quota__bounds
         ),
         (
           SELECT
             hi
-          FROM bounds
+          FROM ent_reps_at_quota__bounds
         ),
         INTERVAL '3' MONTH
       )) AS periods(period)
-    ), grid AS (
+    ), ent_reps_at_quota__grid AS (
       SELECT
-        spine.period,
+        ent_reps_at_quota__spine.period,
         dims.team,
         dims.rep
-      FROM spine
+      FROM ent_reps_at_quota__spine
       CROSS JOIN (
         SELECT
           team,
           rep
-        FROM agg_quotas_quarter_start
+        FROM ent_reps_at_quota__agg_quotas_quarter_start
         UNION DISTINCT
         SELECT
           team,
           rep
-        FROM agg_opportunities_closed_at
+        FROM ent_reps_at_quota__agg_opportunities_closed_at
       ) AS dims
     )
     SELECT
-      grid.period,
-      grid.team AS team,
-      grid.rep AS rep,
+      ent_reps_at_quota__grid.period,
+      ent_reps_at_quota__grid.team AS team,
+      ent_reps_at_quota__grid.rep AS rep,
       CAST((
-        COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)
-      ) AS Nullable(Float64)) / nullIf(COALESCE(agg_quotas_quarter_start.quota_attainment__den, 0), 0) AS quota_attainment
-    FROM grid
-    LEFT JOIN agg_quotas_quarter_start
-      ON agg_quotas_quarter_start.period = grid.period
-      AND agg_quotas_quarter_start.team IS NOT DISTINCT FROM grid.team
-      AND agg_quotas_quarter_start.rep IS NOT DISTINCT FROM grid.rep
-    LEFT JOIN agg_opportunities_closed_at
-      ON agg_opportunities_closed_at.period = grid.period
-      AND agg_opportunities_closed_at.team IS NOT DISTINCT FROM grid.team
-      AND agg_opportunities_closed_at.rep IS NOT DISTINCT FROM grid.rep
+        COALESCE(ent_reps_at_quota__agg_opportunities_closed_at.won_revenue__num, 0)
+      ) AS Nullable(Float64)) / nullIf(COALESCE(ent_reps_at_quota__agg_quotas_quarter_start.quota_attainment__den, 0), 0) AS quota_attainment
+    FROM ent_reps_at_quota__grid
+    LEFT JOIN ent_reps_at_quota__agg_quotas_quarter_start
+      ON ent_reps_at_quota__agg_quotas_quarter_start.period = ent_reps_at_quota__grid.period
+      AND ent_reps_at_quota__agg_quotas_quarter_start.team IS NOT DISTINCT FROM ent_reps_at_quota__grid.team
+      AND ent_reps_at_quota__agg_quotas_quarter_start.rep IS NOT DISTINCT FROM ent_reps_at_quota__grid.rep
+    LEFT JOIN ent_reps_at_quota__agg_opportunities_closed_at
+      ON ent_reps_at_quota__agg_opportunities_closed_at.period = ent_reps_at_quota__grid.period
+      AND ent_reps_at_quota__agg_opportunities_closed_at.team IS NOT DISTINCT FROM ent_reps_at_quota__grid.team
+      AND ent_reps_at_quota__agg_opportunities_closed_at.rep IS NOT DISTINCT FROM ent_reps_at_quota__grid.rep
   ) AS per_entity
   GROUP BY
     period,

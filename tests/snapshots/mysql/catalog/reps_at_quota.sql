@@ -4,7 +4,7 @@ WITH ent_reps_at_quota AS (
     team,
     CAST(COUNT(CASE WHEN quota_attainment >= 1 THEN 1 END) AS DOUBLE) / NULLIF(COUNT(quota_attainment), 0) AS reps_at_quota__ent
   FROM (
-    WITH agg_quotas_quarter_start AS (
+    WITH ent_reps_at_quota__agg_quotas_quarter_start AS (
       SELECT
         CAST(DATE_ADD(
           '0000-01-01 00:00:00',
@@ -27,7 +27,7 @@ WITH ent_reps_at_quota AS (
         ) AS DATE),
         reps.team,
         reps.rep_name
-    ), agg_opportunities_closed_at AS (
+    ), ent_reps_at_quota__agg_opportunities_closed_at AS (
       SELECT
         CAST(DATE_ADD(
           '0000-01-01 00:00:00',
@@ -51,7 +51,7 @@ WITH ent_reps_at_quota AS (
         ) AS DATE),
         reps.team,
         reps.rep_name
-    ), spine AS (
+    ), ent_reps_at_quota__spine AS (
       SELECT
         period
       FROM (
@@ -79,40 +79,40 @@ WITH ent_reps_at_quota AS (
         SELECT
           CAST('2025-10-01' AS DATE)
       ) AS periods
-    ), grid AS (
+    ), ent_reps_at_quota__grid AS (
       SELECT
-        spine.period,
+        ent_reps_at_quota__spine.period,
         dims.team,
         dims.rep
-      FROM spine
+      FROM ent_reps_at_quota__spine
       CROSS JOIN (
         SELECT
           team,
           rep
-        FROM agg_quotas_quarter_start
+        FROM ent_reps_at_quota__agg_quotas_quarter_start
         UNION
         SELECT
           team,
           rep
-        FROM agg_opportunities_closed_at
+        FROM ent_reps_at_quota__agg_opportunities_closed_at
       ) AS dims
     )
     SELECT
-      grid.period,
-      grid.team AS team,
-      grid.rep AS rep,
+      ent_reps_at_quota__grid.period,
+      ent_reps_at_quota__grid.team AS team,
+      ent_reps_at_quota__grid.rep AS rep,
       CAST((
-        COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)
-      ) AS DOUBLE) / NULLIF(COALESCE(agg_quotas_quarter_start.quota_attainment__den, 0), 0) AS quota_attainment
-    FROM grid
-    LEFT JOIN agg_quotas_quarter_start
-      ON agg_quotas_quarter_start.period = grid.period
-      AND agg_quotas_quarter_start.team <=> grid.team
-      AND agg_quotas_quarter_start.rep <=> grid.rep
-    LEFT JOIN agg_opportunities_closed_at
-      ON agg_opportunities_closed_at.period = grid.period
-      AND agg_opportunities_closed_at.team <=> grid.team
-      AND agg_opportunities_closed_at.rep <=> grid.rep
+        COALESCE(ent_reps_at_quota__agg_opportunities_closed_at.won_revenue__num, 0)
+      ) AS DOUBLE) / NULLIF(COALESCE(ent_reps_at_quota__agg_quotas_quarter_start.quota_attainment__den, 0), 0) AS quota_attainment
+    FROM ent_reps_at_quota__grid
+    LEFT JOIN ent_reps_at_quota__agg_quotas_quarter_start
+      ON ent_reps_at_quota__agg_quotas_quarter_start.period = ent_reps_at_quota__grid.period
+      AND ent_reps_at_quota__agg_quotas_quarter_start.team <=> ent_reps_at_quota__grid.team
+      AND ent_reps_at_quota__agg_quotas_quarter_start.rep <=> ent_reps_at_quota__grid.rep
+    LEFT JOIN ent_reps_at_quota__agg_opportunities_closed_at
+      ON ent_reps_at_quota__agg_opportunities_closed_at.period = ent_reps_at_quota__grid.period
+      AND ent_reps_at_quota__agg_opportunities_closed_at.team <=> ent_reps_at_quota__grid.team
+      AND ent_reps_at_quota__agg_opportunities_closed_at.rep <=> ent_reps_at_quota__grid.rep
   ) AS per_entity
   GROUP BY
     period,

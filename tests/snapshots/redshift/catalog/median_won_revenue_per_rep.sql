@@ -4,7 +4,7 @@ WITH ent_median_won_revenue_per_rep AS (
     team,
     MEDIAN(won_revenue) AS median_won_revenue_per_rep__ent
   FROM (
-    WITH agg_opportunities_closed_at AS (
+    WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
       SELECT
         CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
         reps.team AS team,
@@ -22,7 +22,7 @@ WITH ent_median_won_revenue_per_rep AS (
         CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
         reps.team,
         reps.rep_name
-    ), spine AS (
+    ), ent_median_won_revenue_per_rep__spine AS (
       SELECT
         period
       FROM (
@@ -98,29 +98,29 @@ WITH ent_median_won_revenue_per_rep AS (
         SELECT
           CAST('2025-12-01' AS DATE)
       ) AS periods
-    ), grid AS (
+    ), ent_median_won_revenue_per_rep__grid AS (
       SELECT
-        spine.period,
+        ent_median_won_revenue_per_rep__spine.period,
         dims.team,
         dims.rep
-      FROM spine
+      FROM ent_median_won_revenue_per_rep__spine
       CROSS JOIN (
         SELECT DISTINCT
           team,
           rep
-        FROM agg_opportunities_closed_at
+        FROM ent_median_won_revenue_per_rep__agg_opportunities_closed_at
       ) AS dims
     )
     SELECT
-      grid.period,
-      grid.team AS team,
-      grid.rep AS rep,
-      COALESCE(agg_opportunities_closed_at.won_revenue__num, 0) AS won_revenue
-    FROM grid
-    LEFT JOIN agg_opportunities_closed_at
-      ON agg_opportunities_closed_at.period = grid.period
-      AND agg_opportunities_closed_at.team IS NOT DISTINCT FROM grid.team
-      AND agg_opportunities_closed_at.rep IS NOT DISTINCT FROM grid.rep
+      ent_median_won_revenue_per_rep__grid.period,
+      ent_median_won_revenue_per_rep__grid.team AS team,
+      ent_median_won_revenue_per_rep__grid.rep AS rep,
+      COALESCE(ent_median_won_revenue_per_rep__agg_opportunities_closed_at.won_revenue__num, 0) AS won_revenue
+    FROM ent_median_won_revenue_per_rep__grid
+    LEFT JOIN ent_median_won_revenue_per_rep__agg_opportunities_closed_at
+      ON ent_median_won_revenue_per_rep__agg_opportunities_closed_at.period = ent_median_won_revenue_per_rep__grid.period
+      AND ent_median_won_revenue_per_rep__agg_opportunities_closed_at.team IS NOT DISTINCT FROM ent_median_won_revenue_per_rep__grid.team
+      AND ent_median_won_revenue_per_rep__agg_opportunities_closed_at.rep IS NOT DISTINCT FROM ent_median_won_revenue_per_rep__grid.rep
   ) AS per_entity
   GROUP BY
     period,

@@ -4,7 +4,7 @@ WITH ent_accounts_with_repeat_wins AS (
     region,
     COUNT(CASE WHEN deals_won > 1 THEN 1 END) AS accounts_with_repeat_wins__ent
   FROM (
-    WITH agg_opportunities_closed_at AS (
+    WITH ent_accounts_with_repeat_wins__agg_opportunities_closed_at AS (
       SELECT
         CAST(DATE_TRUNC('YEAR', opportunities.closed_at) AS DATE) AS period,
         reps.region AS region,
@@ -23,11 +23,11 @@ WITH ent_accounts_with_repeat_wins AS (
         accounts.account_name
     )
     SELECT
-      agg_opportunities_closed_at.period,
-      agg_opportunities_closed_at.region AS region,
-      agg_opportunities_closed_at.account AS account,
-      COALESCE(agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
-    FROM agg_opportunities_closed_at
+      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period,
+      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.region AS region,
+      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.account AS account,
+      COALESCE(ent_accounts_with_repeat_wins__agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
+    FROM ent_accounts_with_repeat_wins__agg_opportunities_closed_at
   ) AS per_entity
   GROUP BY
     period,

@@ -1,0 +1,123 @@
+WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
+    reps.team AS team,
+    reps.rep_name AS rep,
+    SUM(opportunities.amount) AS won_revenue__num
+  FROM opportunities AS opportunities
+  LEFT JOIN reps AS reps
+    ON opportunities.owner_rep_id = reps.rep_id
+  WHERE
+    NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
+    reps.team,
+    reps.rep_name
+), ent_median_won_revenue_per_rep__bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM ent_median_won_revenue_per_rep__agg_opportunities_closed_at
+  ) AS scans
+), ent_median_won_revenue_per_rep__spine AS (
+  SELECT
+    period
+  FROM EXPLODE(
+    SEQUENCE(
+      (
+        SELECT
+          lo
+        FROM ent_median_won_revenue_per_rep__bounds
+      ),
+      (
+        SELECT
+          hi
+        FROM ent_median_won_revenue_per_rep__bounds
+      ),
+      INTERVAL '1' MONTH
+    )
+  ) AS periods(period)
+), ent_median_won_revenue_per_rep__grid AS (
+  SELECT
+    ent_median_won_revenue_per_rep__spine.period,
+    dims.team,
+    dims.rep
+  FROM ent_median_won_revenue_per_rep__spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      team,
+      rep
+    FROM ent_median_won_revenue_per_rep__agg_opportunities_closed_at
+  ) AS dims
+), ent_median_won_revenue_per_rep AS (
+  SELECT
+    period,
+    team,
+    MEDIAN(won_revenue) AS median_won_revenue_per_rep__ent
+  FROM (
+    SELECT
+      ent_median_won_revenue_per_rep__grid.period,
+      ent_median_won_revenue_per_rep__grid.team AS team,
+      ent_median_won_revenue_per_rep__grid.rep AS rep,
+      COALESCE(ent_median_won_revenue_per_rep__agg_opportunities_closed_at.won_revenue__num, 0) AS won_revenue
+    FROM ent_median_won_revenue_per_rep__grid
+    LEFT JOIN ent_median_won_revenue_per_rep__agg_opportunities_closed_at
+      ON ent_median_won_revenue_per_rep__agg_opportunities_closed_at.period = ent_median_won_revenue_per_rep__grid.period
+      AND ent_median_won_revenue_per_rep__agg_opportunities_closed_at.team IS NOT DISTINCT FROM ent_median_won_revenue_per_rep__grid.team
+      AND ent_median_won_revenue_per_rep__agg_opportunities_closed_at.rep IS NOT DISTINCT FROM ent_median_won_revenue_per_rep__grid.rep
+  ) AS per_entity
+  GROUP BY
+    period,
+    team
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM ent_median_won_revenue_per_rep
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM EXPLODE(
+    SEQUENCE(
+      (
+        SELECT
+          lo
+        FROM bounds
+      ),
+      (
+        SELECT
+          hi
+        FROM bounds
+      ),
+      INTERVAL '1' MONTH
+    )
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period,
+    dims.team
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      team
+    FROM ent_median_won_revenue_per_rep
+  ) AS dims
+)
+SELECT
+  grid.period,
+  grid.team AS team,
+  ent_median_won_revenue_per_rep.median_won_revenue_per_rep__ent AS median_won_revenue_per_rep
+FROM grid
+LEFT JOIN ent_median_won_revenue_per_rep
+  ON ent_median_won_revenue_per_rep.period = grid.period
+  AND ent_median_won_revenue_per_rep.team IS NOT DISTINCT FROM grid.team
+ORDER BY
+  grid.period,
+  grid.team
