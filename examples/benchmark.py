@@ -493,12 +493,17 @@ def generated_project_timings(runs: int) -> dict:
 
 def startup_timings(runs: int) -> dict[str, Timer]:
     """Wall-clock of fresh processes, interleaved: bare Python, `metrics --help`, `metrics
-    validate` of the bundled catalog."""
+    validate` of the bundled catalog, and the floor under it: importing the libraries
+    validate needs (Typer with its pydantic adapters, Jinja, PyYAML, sqlglot with its DuckDB
+    dialect) and parsing one expression, with none of our code."""
     script = Path(sys.executable).with_name("metrics")
     metrics = [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
+    floor = ("import typer, typer._adapters, pydantic, jinja2, yaml, sqlglot; "
+             "sqlglot.parse_one('x', read='duckdb')")
     commands = {"python -c pass": [sys.executable, "-c", "pass"],
                 "metrics --help": [*metrics, "--help"],
-                "metrics validate": [*metrics, "validate", str(CATALOG)]}
+                "metrics validate": [*metrics, "validate", str(CATALOG)],
+                "libraries": [sys.executable, "-c", floor]}
     out = {name: Timer() for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
@@ -577,10 +582,13 @@ def report(args, data: dict, results: list[dict], catalog: dict, generated: dict
               f" | {generated['both'].spread(1000, 0)} ms | well under 1 s |",
               f"| `python -c pass` | {base * 1000:.0f} ms | "
               f"{startup['python -c pass'].spread(1000, 0)} ms | |"]
-    for name, goal in (("metrics --help", 150), ("metrics validate", 400)):
+    for name, goal in (("metrics --help", "under +150 ms"), ("metrics validate", "under +400 ms"),
+                       ("libraries", "(the floor under validate)")):
         timer = startup[name]
-        lines.append(f"| `{name}` | {timer.median * 1000:.0f} ms (+{(timer.median - base) * 1000:.0f}) "
-                     f"| {timer.spread(1000, 0)} ms | under +{goal} ms |")
+        label = "import the libraries validate uses, parse `x`" if name == "libraries" \
+            else f"`{name}`"
+        lines.append(f"| {label} | {timer.median * 1000:.0f} ms (+{(timer.median - base) * 1000:.0f}) "
+                     f"| {timer.spread(1000, 0)} ms | {goal} |")
     return "\n".join(lines)
 
 
@@ -594,7 +602,9 @@ def main() -> None:
                         help="dataset folder (default: a cache folder per size and seed)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--regenerate", action="store_true", help="generate even if cached")
-    parser.add_argument("--startup-runs", type=int, default=10)
+    parser.add_argument("--startup-runs", type=int, default=15)
+    parser.add_argument("--project-runs", type=int, default=5,
+                        help="fresh processes that validate and compile the 1,000-metric project")
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = parser.parse_args()
     args.naive_runs = min(args.runs, 3) if args.naive_runs is None else args.naive_runs
@@ -607,8 +617,10 @@ def main() -> None:
     from engine.project import load_project
 
     project = load_project(CATALOG)
+    # The timings of our own work first, before DuckDB's threads and the data's pages compete.
+    startup = startup_timings(args.startup_runs)
     catalog = catalog_timings(max(args.runs, 5)) | {"metrics": len(project.catalog.metrics)}
-    generated = generated_project_timings(max(args.runs, 3))
+    generated = generated_project_timings(args.project_runs)
     adapter = DuckDBAdapter(root=ROOT, data=str(args.data))
     results = []
     for by in ([], ["region"]):
@@ -616,7 +628,6 @@ def main() -> None:
         results.append(scenario(project, adapter.execute, by, args.runs, args.naive_runs))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     adapter.close()
-    startup = startup_timings(args.startup_runs)
     text = report(args, data, results, catalog, generated, startup, peak, (start_load, load()))
     print(text)
     if args.json:
