@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from engine.diagnostics import UsageError, did_you_mean, one_of
-from engine.dialects import install
+from engine.dialects import to_sql
 
 from . import formatting
 
@@ -112,8 +112,7 @@ def _plain(tree: exp.Expression, source: str, dialect: str) -> str:
         if isinstance(node, exp.Column) and node.table == source:
             return exp.column(node.name)
         return node
-    install(dialect)
-    return tree.transform(strip).sql(dialect)
+    return to_sql(tree.transform(strip), dialect, copy=False)  # transform made a copy
 
 
 def _all_dims(project: "Project", name: str) -> list[str]:

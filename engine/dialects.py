@@ -6,7 +6,6 @@ something different, or where sqlglot's rewrite would not run, on a given engine
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlglot
@@ -47,82 +46,67 @@ def capabilities(dialect: str) -> Capabilities:
     return _OVERRIDES.get(dialect.lower(), Capabilities())
 
 
-# --- Rendering overrides ------------------------------------------------------------------
+# --- Rendering rewrites --------------------------------------------------------------------
 #
-# Where sqlglot renders a function in a way the engine rejects, or computes differently, the
-# right rendering per dialect is data here. They are installed as subclasses of sqlglot's own
-# dialects (its documented way to customise one), registered under the same names, the first
-# time SQL is rendered for that dialect (:func:`install`): loading a dialect costs start-up
-# time, and most commands render for one dialect or none.
+# Where sqlglot renders a node in a way the engine rejects, or computes differently, the tree is
+# rewritten for that dialect just before rendering (:func:`rewrite`), or refused. A rewrite
+# rather than a subclass of sqlglot's generator: it leaves sqlglot's dialects as they are for
+# any other code in the process, and works with sqlglot's compiled build (``sqlglot[c]``),
+# whose classes cannot be subclassed.
 
 _EXACT_PERCENTILE = ("exact percentiles and medians in an aggregate (quantile_cont, "
                      "median): it has only an analytic, an approximate or no such function")
-
-
-def _function(name: str, fallback: Callable | None) -> Callable:
-    """``quantile_cont(x, q)`` -> ``NAME(x, q)``; the WITHIN GROUP form is left as it was."""
-    def render(gen, e: exp.Expression) -> str:
-        if e.expression is None and fallback is not None:
-            return fallback(gen, e)
-        return gen.func(name, e.this, e.expression)
-    return render
-
-
-def _unsupported(feature: str, fallback: Callable | None) -> Callable:
-    def render(gen, e: exp.Expression) -> str:
-        gen.unsupported(feature)
-        return fallback(gen, e) if fallback else gen.function_fallback_sql(e)
-    return render
-
-
+# PERCENTILE_CONT is analytic-only (BigQuery, T-SQL), approximate or missing elsewhere; MEDIAN
+# is missing (BigQuery, T-SQL) or approximate (ClickHouse).
+_NO_EXACT_PERCENTILE = frozenset({"bigquery", "tsql", "fabric", "mysql", "trino", "presto",
+                                  "athena", "clickhouse"})
+# Spark's PERCENTILE is exact with linear interpolation: DuckDB's quantile_cont. sqlglot
+# renders PERCENTILE_CONT(x, q), which Spark rejects (it takes WITHIN GROUP).
+_PERCENTILE_FUNCTION = {"spark": "PERCENTILE", "databricks": "PERCENTILE"}
+_INTERVAL_ADD = frozenset({"spark"})
 _UNITS = {"DAY": ("DAY", 1), "WEEK": ("DAY", 7), "MONTH": ("MONTH", 1),
           "QUARTER": ("MONTH", 3), "YEAR": ("YEAR", 1)}
 
 
-def _interval_add(fallback: Callable | None) -> Callable:
+def rewrite(tree: exp.Expression, dialect: str) -> exp.Expression:
+    """The tree, changed in place (pass a tree of your own) where ``dialect`` needs it; raise
+    :class:`UnsupportedFeature` for what it cannot compute."""
+    name = dialect.lower()
+    if name in _NO_EXACT_PERCENTILE and tree.find(exp.PercentileCont, exp.Median):
+        from .diagnostics import UnsupportedFeature
+
+        raise UnsupportedFeature(name, _EXACT_PERCENTILE)
+    function = _PERCENTILE_FUNCTION.get(name)
+    interval = name in _INTERVAL_ADD
+    if not function and not interval:
+        return tree
+
+    def change(node: exp.Expression) -> exp.Expression:
+        if function and isinstance(node, exp.PercentileCont) and node.expression is not None:
+            return exp.Anonymous(this=function, expressions=[node.this, node.expression])
+        if interval and isinstance(node, exp.DateAdd):
+            return _interval_add(node) or node
+        return node
+    return tree.transform(change, copy=False)
+
+
+def _interval_add(node: exp.DateAdd) -> exp.Expression | None:
     """``x + INTERVAL 'n' DAY`` for a constant n: Spark's DATE_ADD and ADD_MONTHS return a
     DATE even for a timestamp (``mql_at <= DATE_ADD(created_at, 30)`` would cut the time of
     day off), while ``+ INTERVAL`` keeps the type of ``x``, as in DuckDB and PostgreSQL."""
-    def render(gen, e: exp.Expression) -> str:
-        unit = _UNITS.get((e.text("unit") or "DAY").upper())
-        try:
-            amount = int(e.expression.to_py())
-        except (ValueError, TypeError, AttributeError):
-            amount = None
-        if unit is None or amount is None:
-            return fallback(gen, e) if fallback else gen.function_fallback_sql(e)
-        interval = exp.Interval(this=exp.Literal.string(str(amount * unit[1])),
-                                unit=exp.var(unit[0]))
-        return gen.sql(exp.paren(exp.Add(this=e.this, expression=interval), copy=False))
-    return render
+    unit = _UNITS.get((node.text("unit") or "DAY").upper())
+    try:
+        amount = int(node.expression.to_py())
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if unit is None:
+        return None
+    interval = exp.Interval(this=exp.Literal.string(str(amount * unit[1])), unit=exp.var(unit[0]))
+    return exp.paren(exp.Add(this=node.this, expression=interval), copy=False)
 
 
-_RENDER: dict[str, dict[type[exp.Expression], Callable[[Callable | None], Callable]]] = {
-    # Spark's PERCENTILE is exact with linear interpolation: DuckDB's quantile_cont. sqlglot
-    # renders PERCENTILE_CONT(x, q), which Spark rejects (it takes WITHIN GROUP).
-    "spark": {exp.PercentileCont: lambda old: _function("PERCENTILE", old),
-              exp.DateAdd: _interval_add},
-    "databricks": {exp.PercentileCont: lambda old: _function("PERCENTILE", old)},
-    # PERCENTILE_CONT is analytic-only (BigQuery, T-SQL), approximate or missing elsewhere;
-    # MEDIAN is missing (BigQuery, T-SQL) or approximate (ClickHouse).
-    **{name: {kind: lambda old: _unsupported(_EXACT_PERCENTILE, old)
-              for kind in (exp.PercentileCont, exp.Median)}
-       for name in ("bigquery", "tsql", "fabric", "mysql", "trino", "presto", "athena",
-                    "clickhouse")},
-}
-
-
-def install(dialect: str) -> None:
-    """Install the rendering overrides of a dialect, once; call it before rendering for it."""
-    name = dialect.lower()
-    overrides = _RENDER.get(name)
-    if overrides is None:
-        return
-    base = type(sqlglot.Dialect.get_or_raise(name))
-    if getattr(base, "_metrics_overrides", False):
-        return  # already installed
-    old = base.generator_class.TRANSFORMS
-    transforms = {**old, **{kind: make(old.get(kind)) for kind, make in overrides.items()}}
-    generator = type("Generator", (base.generator_class,), {"TRANSFORMS": transforms})
-    # Same class name, so sqlglot registers it under the same dialect name.
-    type(base.__name__, (base,), {"Generator": generator, "_metrics_overrides": True})
+def to_sql(tree: exp.Expression, dialect: str, copy: bool = True, **options) -> str:
+    """SQL text for ``dialect``: a copy of the tree (or, with ``copy=False``, the tree itself)
+    rewritten for the dialect, then rendered by sqlglot."""
+    tree = rewrite(tree.copy() if copy else tree, dialect)
+    return tree.sql(dialect=dialect, copy=False, **options)

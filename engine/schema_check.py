@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from .catalog import Catalog, ResolvedMetric, Side
 from .diagnostics import Diagnostic, Span, did_you_mean, one_of
-from .dialects import install
+from .dialects import to_sql
 
 Schema = dict[str, "dict[str, str] | str"]  # source -> {column: type}, or why it is missing
 NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp,
@@ -59,15 +59,14 @@ class Use:
 
 def relations(catalog: Catalog, dialect: str) -> dict[str, str]:
     """What to describe per source: a table name, or a parenthesised query."""
-    install(dialect)
     out = {}
     for name, src in catalog.sources.items():
         if src.relation is None or src.model.path:
             continue
         if isinstance(src.relation, exp.Subquery):
-            out[name] = f"({src.relation.this.sql(dialect=dialect)})"
+            out[name] = f"({to_sql(src.relation.this, dialect)})"
         else:
-            out[name] = src.relation.sql(dialect=dialect)
+            out[name] = to_sql(src.relation, dialect)
     return out
 
 

@@ -37,3 +37,14 @@ def test_cli_start_up_does_not_load_heavy_modules():
             "print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_metrics_help_loads_no_heavy_module():
+    """Not only importing the CLI: running `metrics --help` itself (start-up budget, issue 6)."""
+    code = ("import sys\nsys.argv = ['metrics', '--help']\nimport cli.main as m\n"
+            "try:\n    m.main()\nexcept SystemExit:\n    pass\n"
+            "heavy = {'duckdb', 'sqlglot', 'pyarrow', 'pydantic', 'pandas', 'jinja2', 'rich'}\n"
+            "print(sorted(heavy & set(sys.modules)), file=sys.stderr)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.stderr.strip().splitlines()[-1] == "[]", out.stderr
+    assert "Usage: metrics" in out.stdout

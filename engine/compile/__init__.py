@@ -13,7 +13,7 @@ from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from ..catalog import Catalog
 from ..diagnostics import UnsupportedFeature, UsageError
-from ..dialects import capabilities, install
+from ..dialects import capabilities, to_sql
 from .build import build
 from .plan import Plan, Request, plan
 
@@ -28,14 +28,14 @@ def compile_tree(catalog: Catalog, request: Request, dialect: str | None = None)
 
 
 def render(tree: exp.Expression, dialect: str, copy: bool = True) -> str:
-    """The SQL text. sqlglot's dialect rewrites change the tree they render, so by default it
-    renders a copy. :func:`compile_tree` returns a tree of its own (every catalog fragment in it
-    is a copy, and no node appears twice), which may be rendered in place, once: copying the
-    tree of a 1,000-metric request cost as much as generating its text."""
-    install(dialect)
+    """The SQL text. The dialect's rewrites (:func:`engine.dialects.rewrite`, then sqlglot's
+    own) change the tree they render, so by default it renders a copy. :func:`compile_tree`
+    returns a tree of its own (every catalog fragment in it is a copy, and no node appears
+    twice), which may be rendered in place, once: copying the tree of a 1,000-metric request
+    cost as much as generating its text."""
     try:
-        return tree.sql(dialect=dialect, pretty=True, unsupported_level=ErrorLevel.RAISE,
-                        copy=copy)
+        return to_sql(tree, dialect, copy=copy, pretty=True,
+                      unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as err:
         raise UnsupportedFeature(dialect, str(err).splitlines()[0].rstrip(".").lower()) from None
 
