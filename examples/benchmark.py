@@ -208,7 +208,7 @@ spine AS (SELECT CAST(unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS DATE)
         regions = " UNION ".join(f"SELECT region FROM {n}" for n in joined)
         ctes += f",\ngrid AS (SELECT * FROM spine CROSS JOIN ({regions}))"
         base = "grid"
-    key = "g.period" + (", g.region" if by_region else "")
+    keys = "g.period" + (", g.region" if by_region else "")
     part = "PARTITION BY g.region " if by_region else ""
 
     def on(name: str) -> str:
@@ -308,7 +308,7 @@ spine AS (SELECT CAST(unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS DATE)
         }
     joins = "\n".join(f"LEFT JOIN {n} ON {on(n)}" for n in joined)
     select = ",\n  ".join(f"{expr} AS {name}" for name, expr in cols.items())
-    return f"WITH {ctes}\nSELECT {key},\n  {select}\nFROM {base} g\n{joins}\nORDER BY {key}"
+    return f"WITH {ctes}\nSELECT {keys},\n  {select}\nFROM {base} g\n{joins}\nORDER BY {keys}"
 
 
 # -- data --------------------------------------------------------------------------------------

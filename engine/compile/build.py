@@ -171,9 +171,9 @@ def _own_names(query: exp.Select, prefix: str) -> exp.Select:
     with_ = query.args.get("with_")
     if not with_:
         return query
-    names = {cte.alias: f"{prefix}__{cte.alias}" for cte in with_.expressions}
-    for cte in with_.expressions:
-        cte.set("alias", exp.TableAlias(this=exp.to_identifier(names[cte.alias])))
+    names = {item.alias: f"{prefix}__{item.alias}" for item in with_.expressions}
+    for item in with_.expressions:
+        item.set("alias", exp.TableAlias(this=exp.to_identifier(names[item.alias])))
     for ref in query.find_all(exp.Table):
         if not ref.args.get("db") and ref.name in names:
             ref.set("this", exp.to_identifier(names[ref.name]))
