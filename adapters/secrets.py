@@ -21,7 +21,7 @@ PUBLIC_KEYS = {"type", "host", "hostname", "server_hostname", "port", "user", "u
                "database", "dbname", "schema", "catalog", "warehouse", "role", "account",
                "project", "dataset", "region", "data", "master", "dialect", "module",
                "http_path", "sslmode", "application_name", "connect_timeout",
-               "statement_timeout", "threads", "app_name"}
+               "statement_timeout", "threads", "app_name", "jit"}
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]*:)(?P<secret>[^@\s]+)(?=@)")
 _KEY_VALUE = re.compile(r"(?P<head>\b(?:%s)\s*[=:]\s*['\"]?)(?P<secret>[^'\"\s;&,]+)"
                         % "|".join(sorted(SECRET_KEYS, key=len, reverse=True)), re.I)

@@ -92,6 +92,15 @@ def test_the_session_itself_is_read_only(pg):
     pg.conn.rollback()
 
 
+def test_jit_is_off_unless_asked_for(pg, pg_url):
+    """JIT compiling cost seconds on queries that run in milliseconds (see the adapter)."""
+    assert pg.execute("SELECT current_setting('jit') AS jit").column(0)[0].as_py() == "off"
+    server = pg.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'").column(0)
+    with PostgresAdapter(url=pg_url, jit=True) as conn:
+        kept = conn.execute("SELECT current_setting('jit') AS jit").column(0)[0].as_py()
+    assert kept == server[0].as_py()
+
+
 def test_sql_errors_are_one_clean_line(pg):
     with pytest.raises(engine.AdapterError) as raised:
         pg.execute("SELECT no_such_column FROM opportunities")
