@@ -136,8 +136,8 @@ def cast(tree: exp.Expression, to: str, copy: bool = True) -> exp.Expression:
 
 
 def float_avg(tree: exp.Expression) -> exp.Expression:
-    """``AVG(x)`` -> ``AVG(CAST(x AS DOUBLE))`` for engines whose AVG of integers truncates."""
-    tree = tree.copy()
+    """``AVG(x)`` -> ``AVG(CAST(x AS DOUBLE))`` for engines whose AVG of integers truncates.
+    Changes ``tree`` in place: pass a tree of your own (:func:`conditional` returns one)."""
     for avg in tree.find_all(exp.Avg):
         avg.set("this", cast(avg.this, "DOUBLE", copy=False))
     return tree

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
@@ -75,12 +76,15 @@ def _groups(d: pd.DataFrame, by) -> list[tuple[tuple, pd.DataFrame]]:
     return list(d.groupby(list(by), sort=False))
 
 
-class Form:
-    def seen(self, src, ctx: Ctx) -> tuple[set, set]:
-        raise NotImplementedError
+class Form(ABC):
+    """One metric form, computed with pandas: the periods and keys it has rows for, and its
+    values at given keys."""
 
-    def values(self, src, ctx: Ctx, keys: list[tuple]) -> list:
-        raise NotImplementedError
+    @abstractmethod
+    def seen(self, src, ctx: Ctx) -> tuple[set, set]: ...
+
+    @abstractmethod
+    def values(self, src, ctx: Ctx, keys: list[tuple]) -> list: ...
 
     def first_period(self, src, ctx: Ctx):
         periods, _ = self.seen(src, ctx.unbounded())

@@ -313,7 +313,7 @@ def test_seed_writes_only_the_sample_tables_and_says_so(tmp_path, pg_url):
     try:
         first = run_cli("seed", *args, "--schema", schema)
         assert first.returncode == 0, first.stderr
-        assert first.stderr.startswith(f"seed writes to target 'pg': creates ")
+        assert first.stderr.startswith("seed writes to target 'pg': creates ")
         again = run_cli("seed", *args, "--schema", schema)
         assert "pass --replace" in assert_one_clean_line(again)
         assert run_cli("seed", *args, "--schema", schema, "--replace").returncode == 0

@@ -57,15 +57,17 @@ def profiled(conn, sql: str, out: Path) -> tuple[list, list[dict]]:
     con.execute(f"PRAGMA profiling_output='{out}'")
     rows = con.execute(sql).fetchall()
     con.execute("PRAGMA disable_profiling")
+    return rows, parquet_scans(json.loads(out.read_text())["operator"])
 
+
+def parquet_scans(plan: list[dict]) -> list[dict]:
+    """The Parquet scan nodes of a DuckDB plan or profile (JSON), however deep."""
     def walk(node):
         yield node
         for child in node.get("children", []):
             yield from walk(child)
-    profile = json.loads(out.read_text())
-    scans = [n for top in profile["operator"] for n in walk(top)
-             if n.get("extra_info", {}).get("Function") == "READ_PARQUET"]
-    return rows, scans
+    return [n for top in plan for n in walk(top)
+            if n.get("extra_info", {}).get("Function") == "READ_PARQUET"]
 
 
 @pytest.mark.parametrize("where, per_minute", [((), 1), (("kind = 'odd'",), 0.5)])
@@ -105,13 +107,7 @@ def test_catalog_scans_carry_the_range_and_shared_filters(project):
                           end="2025-03-31", where=["region = 'EMEA'"])
     with adapters.connect(project) as conn:
         plan = json.loads(conn.con.execute("EXPLAIN (FORMAT JSON) " + sql).fetchall()[0][1])
-
-    def walk(node):
-        yield node
-        for child in node.get("children", []):
-            yield from walk(child)
-    scans = [json.dumps(n["extra_info"]) for top in plan for n in walk(top)
-             if n.get("extra_info", {}).get("Function") == "READ_PARQUET"]
+    scans = [json.dumps(n["extra_info"]) for n in parquet_scans(plan)]
     closed = [s for s in scans if "closed_at" in s]
     called = [s for s in scans if "occurred_at" in s]
     reps = [s for s in scans if "region" in s]
