@@ -1,4 +1,4 @@
-"""Backends that run the engine's SQL and return Arrow tables. See :mod:`adapters.base`."""
+"""Backends that run the engine's SQL and return Arrow tables. See :mod:`.base`."""
 
 from .base import REGISTRY, Adapter, BaseAdapter, connect
 

@@ -17,27 +17,27 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from engine.diagnostics import AdapterError, UsageError
+from sales_metrics.engine.diagnostics import AdapterError, UsageError
 
 from . import secrets
 
 if TYPE_CHECKING:
     import pyarrow
 
-    from engine.project import Project
+    from sales_metrics.engine.project import Project
 
     from .profiles import Target
 
 log = logging.getLogger("metrics")
 
 REGISTRY: dict[str, str] = {
-    "duckdb": "adapters.duckdb:DuckDBAdapter",
-    "postgres": "adapters.postgres:PostgresAdapter",
-    "postgresql": "adapters.postgres:PostgresAdapter",
-    "spark": "adapters.spark:SparkAdapter",
-    "databricks": "adapters.generic:DatabricksAdapter",
-    "sqlalchemy": "adapters.generic:GenericAdapter",
-    "dbapi": "adapters.generic:GenericAdapter",
+    "duckdb": ".duckdb:DuckDBAdapter",
+    "postgres": ".postgres:PostgresAdapter",
+    "postgresql": ".postgres:PostgresAdapter",
+    "spark": ".spark:SparkAdapter",
+    "databricks": ".generic:DatabricksAdapter",
+    "sqlalchemy": ".generic:GenericAdapter",
+    "dbapi": ".generic:GenericAdapter",
 }
 EXTRAS = {"psycopg": "postgres", "pyspark": "spark", "sqlalchemy": "sqlalchemy",
           "databricks": "databricks"}
@@ -127,7 +127,7 @@ def open_target(project: "Project", chosen: "Target", **overrides: Any) -> Adapt
 def _adapter_class(kind: str, chosen: "Target") -> type:
     module, cls = REGISTRY[kind].split(":")
     try:
-        return getattr(importlib.import_module(module), cls)
+        return getattr(importlib.import_module(module, __package__), cls)
     except ModuleNotFoundError as err:
         package = (err.name or "").split(".")[0]
         extra = EXTRAS.get(package, kind)
@@ -141,7 +141,7 @@ def _shown(kind: str, options: dict[str, Any]) -> str:
 
 
 def _render(project: "Project", value: Any, chosen: "Target") -> Any:
-    from engine.templating import TemplateProblem
+    from sales_metrics.engine.templating import TemplateProblem
 
     if isinstance(value, dict):
         return {k: _render(project, v, chosen) for k, v in value.items()}

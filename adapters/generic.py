@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.diagnostics import UsageError
+from sales_metrics.engine.diagnostics import UsageError
 
 from .base import BaseAdapter
 

@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from engine.sql import read_only_problem
+from sales_metrics.engine.sql import read_only_problem
 
 REFUSED = "refused: only a single SELECT statement is ever run"
 

@@ -29,12 +29,12 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from engine.diagnostics import UsageError, did_you_mean, one_of
+from sales_metrics.engine.diagnostics import UsageError, did_you_mean, one_of
 
 from . import secrets
 
 if TYPE_CHECKING:
-    from engine.project import Project
+    from sales_metrics.engine.project import Project
 
 PROFILES_FILE = "profiles.yml"
 HOME_DIR = Path("~/.metrics")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from collections.abc import Callable
 
-from engine.diagnostics import UsageError
+from sales_metrics.engine.diagnostics import UsageError
 
 DEFAULT_SCHEMA = "metrics_sample"
 

@@ -47,13 +47,13 @@ class Where:
     verbose: bool = False
 
     def open(self, project: Any) -> Any:
-        from adapters import connect
+        from sales_metrics.adapters import connect
 
         return connect(project, target=self.target, connection=self.connection,
                        profiles_dir=self.profiles_dir, connect_timeout=self.connect_timeout)
 
     def label(self, project: Any) -> str:
-        from adapters.profiles import resolve_target
+        from sales_metrics.adapters.profiles import resolve_target
 
         chosen = resolve_target(project, None, self.target, self.connection, self.profiles_dir)
         return chosen.describe()
@@ -70,7 +70,7 @@ def setup_logging(verbose: bool) -> None:
     """`--verbose`: the `metrics` logger to stderr, every line masked."""
     if not verbose:
         return
-    from adapters.secrets import MaskingFilter
+    from sales_metrics.adapters.secrets import MaskingFilter
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("-- %(message)s"))

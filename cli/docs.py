@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from engine.diagnostics import MetricsError, UsageError
+from sales_metrics.engine.diagnostics import MetricsError, UsageError
 
 from . import formatting, lineage
 from .docs_template import SEARCH_JS, page
 
 if TYPE_CHECKING:
-    from engine.project import Project
+    from sales_metrics.engine.project import Project
 
 MARKER = ".metrics-docs"  # a folder with it was written by this command and may be replaced
 SQL_DIALECT = "duckdb"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from engine.model import Format, Target
+from sales_metrics.engine.model import Format, Target
 
 
 def value(x: float | int | None, fmt: Format, currency: str = "$") -> str:
@@ -38,7 +38,7 @@ def on_target(x: float | int | None, t: Target) -> bool | None:
 
 def period(day: date, grain: str, project) -> str:
     """A period's name from its first day (2025-03, 2025 Q1, FY2026 Q1, FY2025 P07)."""
-    from engine.compile.grains import Calendar, period_label
-    from engine.model import Grain
+    from sales_metrics.engine.compile.grains import Calendar, period_label
+    from sales_metrics.engine.model import Grain
 
     return period_label(day, Grain(grain), Calendar.of(project))

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from engine.diagnostics import UsageError, did_you_mean, one_of
-from engine.dialects import to_sql
+from sales_metrics.engine.diagnostics import UsageError, did_you_mean, one_of
+from sales_metrics.engine.dialects import to_sql
 
 from . import formatting
 
 if TYPE_CHECKING:
-    from engine.catalog import Side
-    from engine.project import Project
+    from sales_metrics.engine.catalog import Side
+    from sales_metrics.engine.project import Project
 
 
 def describe(project: "Project", name: str, dialect: str | None) -> str:

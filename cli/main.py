@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import typer
 
-from engine.diagnostics import MetricsError
+from sales_metrics.engine.diagnostics import MetricsError
 
 from .connections import (ConnectionOpt, ProfilesDirOpt, TargetOpt, TimeoutOpt, VerboseOpt,
                           Where)
@@ -32,6 +32,27 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="Sales KPIs as code: validate YAML definitions, compile them to SQL, run them.",
 )
+
+DISTRIBUTION = "sales-metrics"  # the name pip knows; the import namespace is sales_metrics
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"metrics (sales-metrics) {version(DISTRIBUTION)}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("metrics (sales-metrics): not installed; pip install -e . first", err=True)
+            raise typer.Exit(USAGE) from None
+        raise typer.Exit(OK)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the installed version and exit.")] = False) -> None:
+    """Sales KPIs as code: validate YAML definitions, compile them to SQL, run them."""
 
 
 class GrainOpt(str, Enum):
@@ -87,7 +108,7 @@ def _guard(action: Callable[[], T]) -> T:
 
 
 def _load(project: Path | None):
-    from engine.project import load_project
+    from sales_metrics.engine.project import load_project
 
     return load_project(project)
 
@@ -121,7 +142,7 @@ def validate(
     from . import output
 
     def body() -> int:
-        from engine.project import check_project
+        from sales_metrics.engine.project import check_project
 
         from .connections import against as where_of, setup_logging
 
@@ -276,7 +297,7 @@ def schema() -> None:
     """Print the JSON Schema of the YAML files (project file and definitions), for editors:
     `metrics schema > metrics.schema.json` (see the README for VS Code)."""
     def body() -> None:
-        from engine.schema import json_text
+        from sales_metrics.engine.schema import json_text
 
         typer.echo(json_text(), nl=False)
 
@@ -316,7 +337,7 @@ def diff(
     and changed metrics, which changes break consumers, and (--values) how values move."""
     def body() -> int:
         from .connections import setup_logging
-        from .diff import command
+        from .diff.command import command
 
         setup_logging(verbose)
         place = Where(target, connection, profiles_dir, connect_timeout, verbose)

@@ -13,14 +13,14 @@ from collections.abc import Callable
 
 import typer
 
-from engine.diagnostics import Diagnostic, UsageError
+from sales_metrics.engine.diagnostics import Diagnostic, UsageError
 
 from . import formatting
 
 if TYPE_CHECKING:
     import pyarrow
 
-    from engine.project import Project
+    from sales_metrics.engine.project import Project
 
 
 def usage(message: str) -> UsageError:

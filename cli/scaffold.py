@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from engine.diagnostics import UsageError, relpath
+from sales_metrics.engine.diagnostics import UsageError, relpath
 
 PROJECT = """\
 # The project file: settings every definition under this folder shares (see the README of

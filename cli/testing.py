@@ -1,7 +1,7 @@
 """`metrics test`: run the KPI tests on DuckDB in memory, compare with the expected values.
 
 The engine prepares each test (typed rows, the SQL it compiles to, the values to compare;
-:mod:`engine.testcases`); here each one gets a fresh in-memory DuckDB with its rows loaded as
+:mod:`sales_metrics.engine.kpitests`); here each one gets a fresh in-memory DuckDB with its rows loaded as
 tables, runs its one SELECT, and every expected value is compared within the tolerance.
 A failure prints expected against actual as a small table; the exit code is 1.
 """
@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from engine.diagnostics import AdapterError, Diagnostic, UsageError, did_you_mean, relpath
+from sales_metrics.engine.diagnostics import AdapterError, Diagnostic, UsageError, did_you_mean, relpath
 
 from . import formatting, output
 
 if TYPE_CHECKING:
     import pyarrow
 
-    from engine.project import Project
-    from engine.testcases import Check, Prepared, Table
+    from sales_metrics.engine.project import Project
+    from sales_metrics.engine.kpitests.records import Check, Prepared, Table
 
 _ARROW = {"boolean": "bool_", "integer": "int64", "double": "float64", "varchar": "string",
           "date": "date32"}
@@ -45,8 +45,8 @@ MISSING = object()  # no result row for the expected period and dimension values
 
 
 def run(path: Path | None, select: list[str], fmt: str) -> int:
-    from engine import testcases
-    from engine.project import load_project
+    from sales_metrics.engine.kpitests import cases as testcases
+    from sales_metrics.engine.project import load_project
 
     started = time.perf_counter()
     project = load_project(path)
@@ -71,7 +71,7 @@ def run(path: Path | None, select: list[str], fmt: str) -> int:
 
 
 def _keep(project: "Project", path: Path | None, select: list[str], matched: list[str]):
-    from engine.testcases import select as by_name
+    from sales_metrics.engine.kpitests.cases import select as by_name
 
     wanted = by_name(select) if select else None
     inside = _inside(project, path)
@@ -107,7 +107,7 @@ def _outcome(project: "Project", prepared: "Prepared") -> Outcome:
 
 
 def _execute(project: "Project", prepared: "Prepared") -> "pyarrow.Table":
-    from adapters.duckdb import DuckDBAdapter
+    from sales_metrics.adapters.duckdb import DuckDBAdapter
 
     with DuckDBAdapter(root=project.root) as conn:  # a fresh database in memory
         for table in prepared.tables:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from engine.diagnostics import Diagnostic
-    from engine.project import Project
+    from sales_metrics.engine.diagnostics import Diagnostic
+    from sales_metrics.engine.project import Project
 
     from .connections import Where
 
@@ -18,8 +18,8 @@ SAMPLE_DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
 
 def check_against(project: "Project", where: "Where", fmt: str) -> list["Diagnostic"]:
     """Describe every source's relation on the target and compare it with the definitions."""
-    from engine import schema_check
-    from engine.diagnostics import AdapterError
+    from sales_metrics.engine import schema_check
+    from sales_metrics.engine.diagnostics import AdapterError
 
     from .connections import interactive, step
 
@@ -39,9 +39,9 @@ def check_against(project: "Project", where: "Where", fmt: str) -> list["Diagnos
 
 def seed_target(project: "Project", where: "Where", schema: str, data: Path | None,
                 replace: bool) -> None:
-    from adapters.base import open_target
-    from adapters.profiles import resolve_target
-    from adapters.seed import sample_files, seed
+    from sales_metrics.adapters.base import open_target
+    from sales_metrics.adapters.profiles import resolve_target
+    from sales_metrics.adapters.seed import sample_files, seed
 
     from .connections import interactive, step
 

@@ -1,6 +1,6 @@
 """Metrics as code: load YAML KPI definitions, validate them, compile them to SQL.
 
-The public API is re-exported here lazily, so ``import engine`` stays cheap for the CLI.
+The public API is re-exported here lazily, so ``from sales_metrics import engine`` stays cheap for the CLI.
 """
 
 from __future__ import annotations
@@ -19,6 +19,6 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
-        raise AttributeError(f"module 'engine' has no attribute '{name}'")
+        raise AttributeError(f"module 'sales_metrics.engine' has no attribute '{name}'")
     import importlib
     return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)

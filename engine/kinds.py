@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from . import catalog
+from . import sides
+from .catalog import ResolvedMetric
 from .diagnostics import Diagnostic, did_you_mean, one_of
 from .model import (BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
                     EntityMetric, FormulaMetric, MetricBase)
@@ -42,27 +43,27 @@ def _conversion(metric: ConversionMetric, loaded: Loaded, out: list[Diagnostic])
         limit = exp.DateAdd(this=start.copy(), expression=exp.Literal.number(conv.within_days),
                             unit=exp.var("DAY"))
         reached.append(exp.LTE(this=end.copy(), expression=limit))
-    num = catalog.expression_side(metric, "conversion", "count(*)", loaded, out,
+    num = sides.expression_side(metric, "conversion", "count(*)", loaded, out,
                                   time=conv.start, extra=tuple(reached))
-    den = catalog.expression_side(metric, "conversion", "count(*)", loaded, out, time=conv.start)
+    den = sides.expression_side(metric, "conversion", "count(*)", loaded, out, time=conv.start)
     if num is None or den is None:
         return None
-    return catalog.ResolvedMetric(metric, numerator=num, denominator=den)
+    return ResolvedMetric(metric, numerator=num, denominator=den)
 
 
 def _balance(metric: BalanceMetric, loaded: Loaded, out: list[Diagnostic]):
     spec = metric.balance
-    opens = catalog.expression_side(metric, "measure", metric.measure, loaded, out,
+    opens = sides.expression_side(metric, "measure", metric.measure, loaded, out,
                                     time=spec.opens)
-    closes = catalog.expression_side(metric, "measure", metric.measure, loaded, out,
+    closes = sides.expression_side(metric, "measure", metric.measure, loaded, out,
                                      time=spec.closes) if spec.closes else None
     if opens is None or (spec.closes and closes is None):
         return None
-    return catalog.ResolvedMetric(metric, opens=opens, closes=closes)
+    return ResolvedMetric(metric, opens=opens, closes=closes)
 
 
 def _formula(metric: FormulaMetric, loaded: Loaded, out: list[Diagnostic]):
-    tree = catalog.parse(metric.formula, metric, ("formula",), loaded.project.dialect, out)
+    tree = sides.parse(metric.formula, metric, ("formula",), loaded.project.dialect, out)
     if tree is None:
         return None
     names = []
@@ -79,7 +80,7 @@ def _formula(metric: FormulaMetric, loaded: Loaded, out: list[Diagnostic]):
                               "aggregate", metric.spans.value(("formula",)),
                               "write the aggregate as a metric and name it here"))
         return None
-    return catalog.ResolvedMetric(metric, formula=tree, refs=tuple(dict.fromkeys(names)))
+    return ResolvedMetric(metric, formula=tree, refs=tuple(dict.fromkeys(names)))
 
 
 def _derived(metric: CumulativeMetric | ComparisonMetric | EntityMetric, loaded: Loaded,
@@ -91,7 +92,7 @@ def _derived(metric: CumulativeMetric | ComparisonMetric | EntityMetric, loaded:
         return None
     condition = None
     if isinstance(metric, EntityMetric) and metric.condition:
-        condition = catalog.parse(f"{VALUE} {metric.condition}", metric, ("condition",),
+        condition = sides.parse(f"{VALUE} {metric.condition}", metric, ("condition",),
                                   loaded.project.dialect, out)
         if condition is None:
             return None
@@ -101,4 +102,4 @@ def _derived(metric: CumulativeMetric | ComparisonMetric | EntityMetric, loaded:
                                   "compare the per-entity value", metric.spans.value(
                                       ("condition",)), "write it like '>= 1' or '> 1000'"))
             return None
-    return catalog.ResolvedMetric(metric, condition=condition, refs=(metric.of,))
+    return ResolvedMetric(metric, condition=condition, refs=(metric.of,))

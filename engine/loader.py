@@ -40,7 +40,7 @@ class Loaded:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     # KPI test cases as written (rendered, not validated): `metrics test` checks them, so a
-    # broken test never stops `metrics run`. See engine.testcases.
+    # broken test never stops `metrics run`. See sales_metrics.engine.kpitests.
     tests: list[tuple[Any, SpanMap]] = field(default_factory=list)
 
 

@@ -296,4 +296,4 @@ class MetricsFile(Definition):
     sources: list[Any] = Field(default_factory=list, description="Source definitions.")
     metrics: list[Any] = Field(default_factory=list, description="Metric definitions.")
     tests: list[Any] = Field(default_factory=list, description="KPI test cases, run by "
-                             "`metrics test` (see engine.testcases).")
+                             "`metrics test` (see sales_metrics.engine.kpitests).")

@@ -1,6 +1,6 @@
 """The Python API: load a project, compile metrics to SQL, query them through an adapter.
 
-    >>> import engine, adapters
+    >>> from sales_metrics import adapters, engine
     >>> project = engine.load_project("metrics")
     >>> print(project.compile(["win_rate"], grain="month", by=["region"], dialect="postgres"))
     >>> with adapters.connect(project) as conn:
@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from collections.abc import Iterable
 
-from . import catalog as catalog_mod
 from . import loader, rules
+from .catalog import Catalog
+from .resolve import resolve
 from .diagnostics import DefinitionError, Diagnostic, UsageError
 from .model import Grain, Metric
 
@@ -55,7 +56,7 @@ class Connection(Protocol):
 class Project:
     """A loaded, valid project."""
 
-    def __init__(self, resolved: catalog_mod.Catalog, loaded: loader.Loaded) -> None:
+    def __init__(self, resolved: Catalog, loaded: loader.Loaded) -> None:
         self.catalog = resolved
         self.loaded = loaded
         self.settings = resolved.project
@@ -116,7 +117,7 @@ def check_project(path: str | Path | None = None, *, data_root: str | Path | Non
     loaded = loader.load(Path(path) if path else None)
     if data_root is not None:
         loaded.root = Path(data_root)
-    resolved, problems = catalog_mod.resolve(loaded)
+    resolved, problems = resolve(loaded)
     diagnostics = list(dict.fromkeys(loaded.diagnostics + problems + rules.check(resolved)))
     diagnostics.sort(key=lambda d: (d.span.path, d.span.line, d.span.col) if d.span else ("", 0, 0))
     errors = any(d.severity == "error" for d in diagnostics)

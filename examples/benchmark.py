@@ -448,7 +448,7 @@ def scenario(project, execute: Callable[[str], object], by: list[str], runs: int
 
 
 def catalog_timings(runs: int) -> dict[str, Timer]:
-    from engine.project import check_project
+    from sales_metrics.engine.project import check_project
 
     out = {"validate": Timer(), "compile": Timer(), "compile_region": Timer()}
     for _ in range(runs):
@@ -468,7 +468,7 @@ def generated_project_timings(runs: int) -> dict:
         import json, sys, time
         sys.path[:0] = [sys.argv[1], sys.argv[2]]
         from benchmark_project import make_project
-        from engine.project import check_project
+        from sales_metrics.engine.project import check_project
         root = make_project(sys.argv[3], metrics=1000, sources=20)
         start = time.perf_counter()
         project, diagnostics = check_project(root)
@@ -499,7 +499,7 @@ def startup_timings(runs: int) -> dict[str, Timer]:
     validate needs (Typer with its pydantic adapters, Jinja, PyYAML, sqlglot with its DuckDB
     dialect) and parsing one expression, with none of our code."""
     script = Path(sys.executable).with_name("metrics")
-    metrics = [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
+    metrics = [str(script)] if script.exists() else [sys.executable, "-m", "sales_metrics.cli"]
     floor = ("import typer, typer._adapters, pydantic, jinja2, yaml, sqlglot; "
              "sqlglot.parse_one('x', read='duckdb')")
     commands = {"python -c pass": [sys.executable, "-c", "pass"],
@@ -615,8 +615,8 @@ def main() -> None:
     data = ensure_data(args.data, args.opportunities, args.seed, args.regenerate)
 
     sys.path.insert(0, str(ROOT))
-    from adapters.duckdb import DuckDBAdapter
-    from engine.project import load_project
+    from sales_metrics.adapters.duckdb import DuckDBAdapter
+    from sales_metrics.engine.project import load_project
 
     project = load_project(CATALOG)
     # The timings of our own work first, before DuckDB's threads and the data's pages compete.

@@ -112,7 +112,7 @@ KINDS = [
 def _time(path: Path, repeat: int = 5) -> float:
     import time
 
-    import engine
+    from sales_metrics import engine
 
     best = float("inf")
     for _ in range(repeat):
@@ -126,7 +126,7 @@ def _time(path: Path, repeat: int = 5) -> float:
 def main() -> None:
     import tempfile
 
-    from engine.rules.lint import DEFAULTS
+    from sales_metrics.engine.rules.lint import DEFAULTS
 
     with tempfile.TemporaryDirectory() as tmp:
         on = make_project(Path(tmp) / "lint_on")

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT_DIR = ROOT / "metrics"
-DATA_DIR = ROOT / "examples" / "data"
+from support import DATA_DIR, PROJECT_DIR, ROOT, run_cli  # noqa: F401 (ROOT: for tests)
 
 
 @pytest.fixture(scope="session")
 def project():
-    import engine
+    from sales_metrics import engine
 
     return engine.load_project(PROJECT_DIR)
 
 
 @pytest.fixture(scope="session")
 def duck(project):
-    import adapters
+    from sales_metrics import adapters
 
     with adapters.connect(project) as conn:
         yield conn
@@ -35,13 +30,6 @@ def frames():
     import pandas as pd
 
     return {p.stem: pd.read_parquet(p) for p in DATA_DIR.glob("*.parquet")}
-
-
-def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run `metrics ...` as a user would: a separate process, real stdout/stderr/exit code."""
-    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture
@@ -107,8 +95,8 @@ def pg_schema(pg_url):
     """The sample data loaded (by `adapters.seed`, as `metrics seed` does) into a schema of
     this test run's own, dropped at the end; plus a sequence, `counter`, that read-only
     sessions must not be able to advance."""
-    from adapters.postgres import PostgresAdapter
-    from adapters.seed import seed
+    from sales_metrics.adapters.postgres import PostgresAdapter
+    from sales_metrics.adapters.seed import seed
 
     schema = f"metrics_test_{os.getpid()}"
     with PostgresAdapter(url=pg_url, writable=True) as writer:
@@ -121,7 +109,7 @@ def pg_schema(pg_url):
 
 @pytest.fixture(scope="session")
 def pg(pg_url, pg_schema):
-    from adapters.postgres import PostgresAdapter
+    from sales_metrics.adapters.postgres import PostgresAdapter
 
     with PostgresAdapter(url=pg_url, schema=pg_schema) as conn:
         yield conn
@@ -135,7 +123,7 @@ def spark_session():
     pytest.importorskip("pyspark", reason="pyspark is not installed: pip install -e '.[test]'")
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
         pytest.skip("Java is not installed (Spark needs Java 17 or later)")
-    from adapters.spark import local_session
+    from sales_metrics.adapters.spark import local_session
 
     # Small data: one shuffle partition and no adaptive re-planning are several times faster.
     session = local_session("local[2]", {"spark.sql.shuffle.partitions": "1",
@@ -146,7 +134,7 @@ def spark_session():
 
 @pytest.fixture(scope="session")
 def spark(spark_session):
-    from adapters.spark import SparkAdapter
+    from sales_metrics.adapters.spark import SparkAdapter
 
     with SparkAdapter(data=str(DATA_DIR)) as conn:
         yield conn

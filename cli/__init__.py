@@ -1,0 +1,1 @@
+"""The `metrics` command (Typer): one module per command, and the output formatting."""

@@ -1,0 +1,1 @@
+"""`metrics diff`: the comparison, the values, the git ref, the rendering."""
