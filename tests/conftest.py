@@ -116,8 +116,9 @@ def pg(pg_url, pg_schema):
 
 
 @pytest.fixture(scope="session")
-def spark_session():
-    """One local Spark session for the whole run (starting one takes seconds)."""
+def spark_session(tmp_path_factory):
+    """One local Spark session for the whole run (starting one takes seconds); its
+    warehouse folder is the run's own, so no spark-warehouse/ is left in the tree."""
     import shutil
 
     pytest.importorskip("pyspark", reason="pyspark is not installed: pip install -e '.[test]'")
@@ -126,8 +127,10 @@ def spark_session():
     from sales_metrics.adapters.spark import local_session
 
     # Small data: one shuffle partition and no adaptive re-planning are several times faster.
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
     session = local_session("local[2]", {"spark.sql.shuffle.partitions": "1",
-                                         "spark.sql.adaptive.enabled": "false"})
+                                         "spark.sql.adaptive.enabled": "false",
+                                         "spark.sql.warehouse.dir": str(warehouse)})
     yield session
     session.stop()
 
