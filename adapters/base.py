@@ -35,12 +35,19 @@ REGISTRY: dict[str, str] = {
     "postgres": ".postgres:PostgresAdapter",
     "postgresql": ".postgres:PostgresAdapter",
     "spark": ".spark:SparkAdapter",
+    "mysql": ".mysql:MySQLAdapter",
+    "mariadb": ".mysql:MySQLAdapter",
+    "sqlite": ".sqlite:SQLiteAdapter",
+    "clickhouse": ".clickhouse:ClickHouseAdapter",
+    "chdb": ".clickhouse:ChdbAdapter",
+    "snowflake": ".snowflake:SnowflakeAdapter",
     "databricks": ".generic:DatabricksAdapter",
     "sqlalchemy": ".generic:GenericAdapter",
     "dbapi": ".generic:GenericAdapter",
 }
 EXTRAS = {"psycopg": "postgres", "pyspark": "spark", "sqlalchemy": "sqlalchemy",
-          "databricks": "databricks"}
+          "databricks": "databricks", "pymysql": "mysql", "clickhouse_connect": "clickhouse",
+          "chdb": "chdb", "snowflake": "snowflake"}
 
 
 class Adapter(Protocol):
@@ -85,6 +92,12 @@ class BaseAdapter:
         if problem:
             raise self.fail(f"{REFUSED} ({problem})", sql)
 
+    def require_writable(self, name: str) -> None:
+        """Seeding is the one write: only on an adapter opened with ``writable=True``."""
+        if not getattr(self, "writable", False):
+            raise self.fail(f"cannot load {name}: this connection is read-only; seeding needs "
+                            "one opened with 'writable: true'")
+
     def relation_sql(self, relation: str) -> str:
         """A query that describes a table or a parenthesised subquery without reading it."""
         return f"SELECT * FROM {relation} AS described WHERE 1 = 0"
@@ -117,6 +130,8 @@ def open_target(project: "Project", chosen: "Target", **overrides: Any) -> Adapt
     adapter_class = _adapter_class(kind, chosen)
     try:
         return adapter_class(root=project.root, **options)
+    except ModuleNotFoundError as err:  # the driver, imported when the adapter opens
+        raise _missing_driver(err, kind, chosen) from None
     except AdapterError as err:
         detail = str(err).removeprefix(f"{err.adapter}: ")
         raise AdapterError(f"{err.adapter} {chosen.describe()}", secrets.mask(detail)) from None
@@ -129,10 +144,14 @@ def _adapter_class(kind: str, chosen: "Target") -> type:
     try:
         return getattr(importlib.import_module(module, __package__), cls)
     except ModuleNotFoundError as err:
-        package = (err.name or "").split(".")[0]
-        extra = EXTRAS.get(package, kind)
-        raise UsageError(f"{chosen.describe()} needs the '{package}' package: "
-                         f"pip install 'sales-metrics[{extra}]'") from None
+        raise _missing_driver(err, kind, chosen) from None
+
+
+def _missing_driver(err: ModuleNotFoundError, kind: str, chosen: "Target") -> UsageError:
+    package = (err.name or "").split(".")[0]
+    extra = EXTRAS.get(package, kind)
+    return UsageError(f"{chosen.describe()} needs the '{package}' package: "
+                      f"pip install 'sales-metrics[{extra}]'")
 
 
 def _shown(kind: str, options: dict[str, Any]) -> str:
@@ -156,3 +175,25 @@ def _render(project: "Project", value: Any, chosen: "Target") -> Any:
 def resolve_path(root: Path, value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else (root / path).resolve()
+
+
+def url_settings(url: str, options: set[str]) -> tuple[dict[str, Any], list[str]]:
+    """A connection URL's host, port, user, password and ``?options`` (each one of
+    ``options``), and its path segments: what a driver's URL-less ``connect()`` takes."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    parts = urlsplit(url)
+    extra = dict(parse_qsl(parts.query))
+    unknown = sorted(set(extra) - options)
+    if unknown:
+        raise UsageError(f"unknown option{'s' * (len(unknown) > 1)} in the URL: "
+                         f"{', '.join(unknown)}; known: {', '.join(sorted(options))}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise UsageError(f"the port in '{secrets.mask(url)}' is not a number") from None
+    found = {"host": parts.hostname, "port": port,
+             "user": unquote(parts.username) if parts.username else None,
+             "password": unquote(parts.password) if parts.password else None}
+    segments = [unquote(p) for p in parts.path.strip("/").split("/") if p]
+    return {**{k: v for k, v in found.items() if v is not None}, **extra}, segments

@@ -16,7 +16,12 @@ to ``project.yml``, then in ``~/.metrics/``. Its top-level key is the project's 
           schema: sales
 
 ``--connection URL`` opens one URL instead (``duckdb:///crm.duckdb``,
-``postgresql://user@host/db``, ``sc://spark-connect:15002``, or any SQLAlchemy URL).
+``postgresql://user@host/db``, ``sc://spark-connect:15002``, ``mysql://user@host:3306/db``
+(or ``mariadb://``), ``sqlite:///crm.db``, ``clickhouse://host:8123/db``, ``chdb:`` or
+``chdb:///folder``, ``snowflake://user@account/db/schema?warehouse=wh``, or any SQLAlchemy URL:
+a ``scheme+driver://`` URL always goes through SQLAlchemy). For files, three slashes start a
+path relative to the working directory and four an absolute one; ``?schema=NAME`` picks the
+schema to read (``chdb:////data/crm?schema=metrics_sample``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
@@ -130,7 +135,11 @@ def _from_profiles(project: "Project", path: Path, target: str | None) -> Target
 
 
 _SCHEMES = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres",
-            "sc": "spark", "spark": "spark", "databricks": "sqlalchemy"}
+            "sc": "spark", "spark": "spark", "databricks": "sqlalchemy", "mysql": "mysql",
+            "mariadb": "mariadb", "sqlite": "sqlite", "clickhouse": "clickhouse",
+            "clickhouses": "clickhouse", "chdb": "chdb", "snowflake": "snowflake"}
+# Embedded engines whose URL names a file or folder: duckdb:///rel, sqlite:////abs, chdb:
+_FILE_SCHEMES = {"duckdb", "sqlite", "chdb"}
 
 
 def settings_from_url(url: str) -> dict[str, Any]:
@@ -138,16 +147,34 @@ def settings_from_url(url: str) -> dict[str, Any]:
     if url.startswith("local"):  # local, local[4]: an in-process Spark
         return {"type": "spark", "master": url}
     scheme = urlsplit(url).scheme.lower()
+    if url.lower() == "chdb:":  # the embedded ClickHouse, in memory
+        return {"type": "chdb", "database": ":memory:"}
     if not scheme or "://" not in url:
         raise UsageError(f"--connection '{secrets.mask(url)}' is not a URL; e.g. "
                          "duckdb:///crm.duckdb, postgresql://user@host/db, sc://host:15002")
     kind = _SCHEMES.get(scheme, "sqlalchemy")
-    if kind == "duckdb":
-        path = unquote(url.split("://", 1)[1])
-        path = path[1:] if path.startswith("/") else path  # duckdb:////abs, duckdb:///rel
-        if path in ("", ":memory:"):
-            return {"type": "duckdb", "database": ":memory:"}
-        return {"type": "duckdb", "database": str(Path(path).expanduser().resolve())}
+    if kind in _FILE_SCHEMES:
+        path, _, query = url.partition("?")
+        return {"type": kind, "database": _file_path(path), **_file_options(query)}
     if kind == "spark":
         return {"type": "spark", ("remote" if scheme == "sc" else "master"): url}
     return {"type": kind, "url": url}
+
+
+def _file_path(url: str) -> str:
+    """The file of ``scheme:///relative`` or ``scheme:////absolute`` (or ``:memory:``)."""
+    path = unquote(url.split("://", 1)[1])
+    path = path[1:] if path.startswith("/") else path
+    if path in ("", ":memory:"):
+        return ":memory:"
+    return str(Path(path).expanduser().resolve())
+
+
+def _file_options(query: str) -> dict[str, str]:
+    """``?schema=name``: the one option a file URL takes (the schema to read)."""
+    options = dict(parse_qsl(query))
+    unknown = sorted(set(options) - {"schema"})
+    if unknown:
+        raise UsageError(f"unknown option '{unknown[0]}' in the URL; a file URL takes only "
+                         "?schema=NAME")
+    return options

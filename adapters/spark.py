@@ -50,6 +50,19 @@ def local_session(master: str = "local[*]", conf: dict[str, str] | None = None,
     return session
 
 
+def _remote_builder(remote: str) -> Any:
+    """A Spark Connect builder. For ``sc://`` it is the Connect client's own: PySpark's
+    generic builder refuses a remote session while a classic one exists in the process
+    (SESSION_ALREADY_EXIST), and marks the whole process as Connect-only once it made one."""
+    if remote.startswith("sc://"):
+        from pyspark.sql.connect.session import SparkSession as RemoteSession
+
+        return RemoteSession.builder.remote(remote)
+    from pyspark.sql import SparkSession
+
+    return SparkSession.builder.remote(remote)
+
+
 def _quiet() -> None:
     """PySpark logs every failed query's context (a JVM stack trace) to stderr as JSON; the
     adapter reports the error as one line instead."""
@@ -82,7 +95,7 @@ class SparkAdapter(BaseAdapter):
 
         try:
             if remote:
-                builder = SparkSession.builder.remote(remote)
+                builder = _remote_builder(remote)
                 for key, value in conf.items():
                     builder = builder.config(key, str(value))
                 return builder.getOrCreate(), True

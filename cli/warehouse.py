@@ -66,6 +66,7 @@ def seed_target(project: "Project", where: "Where", schema: str, data: Path | No
 
 def _writable(kind: str) -> dict:
     """Seeding is the one write: ask the adapter for a writable connection."""
-    if kind in ("postgres", "postgresql", "duckdb"):
+    if kind in ("postgres", "postgresql", "duckdb", "mysql", "mariadb", "sqlite", "chdb",
+                "snowflake"):
         return {"writable": True}
     return {}

@@ -6,6 +6,7 @@ something different, or where sqlglot's rewrite would not run, on a given engine
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -14,9 +15,15 @@ from sqlglot import exp
 @dataclass(frozen=True)
 class Capabilities:
     file_sources: bool = False  # read_parquet('...') / read_csv_auto('...') in FROM
-    series: bool = True  # a date series with bounds computed in the same query
+    # The time spine (compile/spine.py): "series", the dialect's own date series through
+    # sqlglot's UNNEST(GENERATE_DATE_ARRAY(..)); or "numbers", cross-joined digits turned into
+    # periods by the dialect's date arithmetic, which every SQL engine runs.
+    spine: str = "numbers"
+    values_table: bool = True  # (VALUES ...) AS t(a, b) names a VALUES table's columns
     monday_weeks: bool = True  # DATE_TRUNC(week) starts weeks on Monday
-    integer_avg: bool = False  # AVG over integers truncates to an integer
+    # AVG over integers truncates to an integer (T-SQL, Redshift) or to a few decimals (MySQL
+    # and Snowflake: AVG of 1, 2, 2 is 1.6667 and 1.666667): cast to DOUBLE inside the AVG.
+    integer_avg: bool = False
     # GROUP BY an integer period key (year * 12 + month) and make the date once per group:
     # measured about twice as cheap per row as DATE_TRUNC on DuckDB (grains.period_key).
     period_keys: bool = False
@@ -26,18 +33,24 @@ class Capabilities:
 
 
 _OVERRIDES: dict[str, Capabilities] = {
-    "duckdb": Capabilities(file_sources=True, period_keys=True, split_distinct=True),
+    "duckdb": Capabilities(file_sources=True, period_keys=True, split_distinct=True,
+                           spine="series"),
+    "postgres": Capabilities(spine="series"),
+    "spark": Capabilities(spine="series"),
+    "databricks": Capabilities(spine="series"),
     # BigQuery's WEEK is WEEK(SUNDAY).
-    "bigquery": Capabilities(monday_weeks=False),
-    # sqlglot emulates the series with a recursive CTE placed before the CTEs it would read.
-    "tsql": Capabilities(series=False, monday_weeks=False, integer_avg=True),
-    "fabric": Capabilities(series=False, monday_weeks=False, integer_avg=True),
-    "mysql": Capabilities(series=False, monday_weeks=False),
-    "doris": Capabilities(series=False, monday_weeks=False),
-    "starrocks": Capabilities(series=False, monday_weeks=False),
-    "redshift": Capabilities(series=False, integer_avg=True),
-    "sqlite": Capabilities(series=False, monday_weeks=False),
-    "oracle": Capabilities(series=False, monday_weeks=False),
+    "bigquery": Capabilities(monday_weeks=False, spine="series"),
+    "tsql": Capabilities(monday_weeks=False, integer_avg=True),
+    "fabric": Capabilities(monday_weeks=False, integer_avg=True),
+    "mysql": Capabilities(monday_weeks=False, integer_avg=True),
+    "doris": Capabilities(monday_weeks=False),
+    "starrocks": Capabilities(monday_weeks=False),
+    "redshift": Capabilities(integer_avg=True),
+    "sqlite": Capabilities(monday_weeks=False, values_table=False),
+    "clickhouse": Capabilities(values_table=False),
+    "oracle": Capabilities(monday_weeks=False),
+    # DATE_TRUNC(WEEK) follows the session's WEEK_START parameter.
+    "snowflake": Capabilities(integer_avg=True, monday_weeks=False),
 }
 
 
@@ -57,12 +70,10 @@ _EXACT_PERCENTILE = ("exact percentiles and medians in an aggregate (quantile_co
                      "median): it has only an analytic, an approximate or no such function")
 # PERCENTILE_CONT is analytic-only (BigQuery, T-SQL), approximate or missing elsewhere; MEDIAN
 # is missing (BigQuery, T-SQL) or approximate (ClickHouse).
+# SQLite has none in its core. ClickHouse's median is approximate, but its
+# quantileExactInclusive interpolates exactly (see _REWRITES).
 _NO_EXACT_PERCENTILE = frozenset({"bigquery", "tsql", "fabric", "mysql", "trino", "presto",
-                                  "athena", "clickhouse"})
-# Spark's PERCENTILE is exact with linear interpolation: DuckDB's quantile_cont. sqlglot
-# renders PERCENTILE_CONT(x, q), which Spark rejects (it takes WITHIN GROUP).
-_PERCENTILE_FUNCTION = {"spark": "PERCENTILE", "databricks": "PERCENTILE"}
-_INTERVAL_ADD = frozenset({"spark"})
+                                  "athena", "sqlite"})
 _UNITS = {"DAY": ("DAY", 1), "WEEK": ("DAY", 7), "MONTH": ("MONTH", 1),
           "QUARTER": ("MONTH", 3), "YEAR": ("YEAR", 1)}
 
@@ -75,18 +86,130 @@ def rewrite(tree: exp.Expression, dialect: str) -> exp.Expression:
         from .diagnostics import UnsupportedFeature
 
         raise UnsupportedFeature(name, _EXACT_PERCENTILE)
-    function = _PERCENTILE_FUNCTION.get(name)
-    interval = name in _INTERVAL_ADD
-    if not function and not interval:
+    rules = _REWRITES.get(name)
+    if not rules:
         return tree
 
-    def change(node: exp.Expression) -> exp.Expression:
-        if function and isinstance(node, exp.PercentileCont) and node.expression is not None:
-            return exp.Anonymous(this=function, expressions=[node.this, node.expression])
-        if interval and isinstance(node, exp.DateAdd):
-            return _interval_add(node) or node
-        return node
-    return tree.transform(change, copy=False)
+    for node in reversed(list(tree.walk(bfs=False))):  # children before their parents
+        rule = rules.get(type(node))
+        new = rule(node) if rule else None
+        if new is not None:
+            if node is tree:
+                return new
+            node.replace(new)
+    return tree
+
+
+def _function(name: str, *args: exp.Expression) -> exp.Anonymous:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _percentile(name: str) -> Rewrite:
+    def rule(node: exp.Expression) -> exp.Expression | None:
+        if node.expression is None:
+            return None
+        return _function(name, node.this, node.expression)
+    return rule
+
+
+def _since_1970(function: str, origin: str) -> Rewrite:
+    """``epoch(x)``, seconds since 1970, as a difference in seconds from ``origin``: sqlglot
+    renders it TIME_TO_UNIX(x) for MySQL, T-SQL and others (no such function there)."""
+    return lambda node: _function(function, exp.var("SECOND"), exp.Literal.string(origin),
+                                  node.this)
+
+
+def _clickhouse_quantile(node: exp.Expression) -> exp.Expression:
+    """An exact quantile with linear interpolation, DuckDB's quantile_cont: ClickHouse's
+    ``quantileExactInclusive(q)(x)``, with -OrNull: empty, not 0, over no values. sqlglot
+    renders MEDIAN(x) (approximate there) and PERCENTILE_CONT(x, q) (no such aggregate)."""
+    level = node.expression if isinstance(node, exp.PercentileCont) else exp.Literal.number(0.5)
+    # sqlglot renders a ParameterizedAgg as this(expressions)(params)
+    return exp.ParameterizedAgg(this="quantileExactInclusiveOrNull", expressions=[level],
+                                params=[node.this])
+
+
+def _sqlite_days(node: exp.Expression) -> exp.Expression | None:
+    """``date_diff('day', a, b)``: sqlglot has no SQLite spelling (it raises); days between
+    the two dates as whole Julian days, as DuckDB counts day boundaries."""
+    if (node.text("unit") or "DAY").upper() != "DAY":
+        return None
+    days = [_function("JULIANDAY", _function("DATE", side)) for side in
+            (node.this, node.expression)]
+    return sql_cast(exp.Sub(this=days[0], expression=days[1]), "INTEGER")
+
+
+_SQLITE_TRUNC = {"DAY": ("start of day",), "MONTH": ("start of month",),
+                 "YEAR": ("start of year",)}
+
+
+def _sqlite_trunc(node: exp.Expression) -> exp.Expression | None:
+    """``DATE_TRUNC``: sqlglot renders TIMESTAMP_TRUNC(x, MONTH) for SQLite, which has no
+    such function; SQLite's own DATE(x, 'start of month') modifiers (a quarter goes back the
+    month's distance from its quarter's first month)."""
+    unit = (node.text("unit") or "").upper()
+    value = node.this
+    if unit == "QUARTER":
+        month = sql_cast(_function("STRFTIME", exp.Literal.string("%m"), value.copy()),
+                         "INTEGER")
+        back = exp.Mod(this=exp.paren(exp.Sub(this=month, expression=exp.Literal.number(1))),
+                       expression=exp.Literal.number(3))
+        shift = exp.DPipe(this=exp.Neg(this=exp.paren(back)),
+                          expression=exp.Literal.string(" months"))
+        return _function("DATE", value, exp.Literal.string("start of month"), shift)
+    modifiers = _SQLITE_TRUNC.get(unit)
+    if modifiers is None:
+        return None
+    return _function("DATE", value, *(exp.Literal.string(m) for m in modifiers))
+
+
+def _sqlite_add(node: exp.Expression) -> exp.Expression:
+    """``x + INTERVAL n DAY``: sqlglot renders SQLite's DATE(x, 'n DAY'), which drops the time
+    of day (a 30-day window would end at midnight). DATETIME(x, 'n DAY') keeps it; where a
+    date is meant, the engine casts the result to DATE."""
+    unit = exp.Literal.string(f" {(node.text('unit') or 'DAY').upper()}")
+    amount = exp.DPipe(this=exp.paren(node.expression), expression=unit)
+    return _function("DATETIME", node.this, amount)
+
+
+_TIMESTAMPS = frozenset({exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ,
+                         exp.DataType.Type.DATETIME})
+
+
+def _sqlite_cast(node: exp.Expression) -> exp.Expression | None:
+    """``CAST(x AS TIMESTAMP)``: SQLite gives the type NUMERIC affinity, so the cast of
+    '2025-01-02 03:04:05' is 2025; sqlglot keeps the cast. SQLite's DATETIME(x) is the
+    timestamp as text, as SQLite keeps timestamps (sqlglot already makes a DATE cast DATE(x))."""
+    if node.to.this in _TIMESTAMPS:
+        return _function("DATETIME", node.this)
+    return None
+
+
+def sql_cast(value: exp.Expression, to: str) -> exp.Cast:
+    return exp.Cast(this=value, to=exp.DataType.build(to))
+
+
+Rewrite = Callable[[exp.Expression], "exp.Expression | None"]
+
+# dialect -> node type -> a rule that returns the replacement (None: leave the node).
+# Each names the sqlglot behaviour it works around; tests/dialects/ holds a test for each.
+_REWRITES: dict[str, dict[type[exp.Expression], Rewrite]] = {
+    # Spark's PERCENTILE is exact with linear interpolation: DuckDB's quantile_cont. sqlglot
+    # renders PERCENTILE_CONT(x, q), which Spark rejects (it takes WITHIN GROUP).
+    "spark": {exp.PercentileCont: _percentile("PERCENTILE"),
+              exp.DateAdd: lambda node: _interval_add(node)},
+    "databricks": {exp.PercentileCont: _percentile("PERCENTILE")},
+    "mysql": {exp.TimeToUnix: _since_1970("TIMESTAMPDIFF", "1970-01-01 00:00:00")},
+    "tsql": {exp.TimeToUnix: _since_1970("DATEDIFF_BIG", "1970-01-01")},
+    "clickhouse": {exp.TimeToUnix: lambda node: _function("toUnixTimestamp", node.this),
+                   exp.PercentileCont: _clickhouse_quantile, exp.Median: _clickhouse_quantile},
+    "bigquery": {exp.TimeToUnix: lambda node: _function(
+        "UNIX_SECONDS", sql_cast(node.this, "TIMESTAMP"))},
+    "sqlite": {exp.TimeToUnix: lambda node: _function("UNIXEPOCH", node.this),
+               exp.DateDiff: _sqlite_days, exp.TimestampTrunc: _sqlite_trunc,
+               exp.DateTrunc: _sqlite_trunc, exp.Cast: _sqlite_cast,
+               exp.DateAdd: _sqlite_add},
+}
 
 
 def _interval_add(node: exp.DateAdd) -> exp.Expression | None:

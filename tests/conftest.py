@@ -46,7 +46,8 @@ def cli():
 PG_URL = os.environ.get("METRICS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WAREHOUSE_MARKERS = ("postgres", "spark")
 # The same holds for the tests that drive a real browser (`browser`: Chromium + chromedriver).
-REQUIRED_IN_CI = WAREHOUSE_MARKERS + ("browser",)
+REQUIRED_IN_CI = WAREHOUSE_MARKERS + ("browser", "mysql", "sqlite", "clickhouse", "snowflake",
+                                      "spark_connect")  # the last five: tests/backends/conftest.py
 
 
 def pytest_configure(config):
@@ -54,6 +55,12 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "spark: needs pyspark and Java for a local Spark session")
     config.addinivalue_line("markers", "browser: needs Chromium and chromedriver (Debian's "
                             "chromium, chromium-driver) and selenium")
+    for name, needs in [("mysql", "a MariaDB/MySQL server (METRICS_TEST_MYSQL_URL), pymysql"),
+                        ("sqlite", "the sample in a SQLite file"),
+                        ("clickhouse", "chdb, the embedded ClickHouse"),
+                        ("snowflake", "fakesnow[server], a Snowflake emulator"),
+                        ("spark_connect", "pyspark[connect] and Java, for Spark Connect")]:
+        config.addinivalue_line("markers", f"{name}: needs {needs} (tests/backends/conftest.py)")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -50,10 +50,6 @@ def check_dialect(name: str) -> str:
 
 def _check_capabilities(planned: Plan) -> None:
     can, dialect = planned.can, planned.dialect
-    request = planned.request
-    if not can.series and not (request.start and request.end):
-        raise UnsupportedFeature(dialect, "a time spine over the data's own range",
-                                 "pass --start and --end")
     for group in planned.groups.values():
         source = planned.catalog.sources[group.source].model
         if source.path and not can.file_sources:

@@ -15,16 +15,17 @@ the spine starts earlier and the result keeps only the requested periods.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlglot import exp
 
 from .. import sql
 from ..diagnostics import UsageError
 from ..model import EntityMetric
-from .grains import next_period, period_start, periods_between, step_sql
+from .grains import next_period, period_start
 from .plan import EntityPlan, Plan
 from .scans import PERIOD, RETAIL, cte, date_literal, join, quote, scan, table
+from .spine import DIGITS_TABLE, digits, needs_digits, retail_table, spine
 from .values import Values, _ratio
 
 
@@ -34,7 +35,7 @@ def build(plan: Plan) -> exp.Select:
     bounds = (read_from, end)
     query = exp.select()
     if plan.calendar.is_retail(plan.grain):
-        query = cte(query, RETAIL, _retail_table(plan, bounds))
+        query = cte(query, RETAIL, retail_table(plan, bounds))
     for group in plan.groups.values():
         query = cte(query, group.name, scan(plan, group, bounds))
     for entity in plan.entities.values():
@@ -43,7 +44,9 @@ def build(plan: Plan) -> exp.Select:
         return _stages(plan, query, next(iter(plan.groups.values())).name, None)
     if not (bounds[0] and bounds[1]):
         query = cte(query, "bounds", _data_bounds(plan))
-    query = cte(query, "spine", _spine(plan, bounds))
+    if needs_digits(plan):
+        query = cte(query, DIGITS_TABLE, digits())
+    query = cte(query, "spine", spine(plan, bounds))
     base = "spine"
     if plan.request.by:
         query = cte(query, "grid", _grid(plan))
@@ -66,56 +69,8 @@ def _scans(plan: Plan) -> list[str]:
     return [g.name for g in plan.groups.values()] + [e.name for e in plan.entities.values()]
 
 
-def _spine(plan: Plan, bounds: tuple[date | None, date | None]) -> exp.Select:
-    """Every period from the first to the last, so a period without rows still shows."""
-    lo, hi = bounds
-    alias = exp.TableAlias(this=exp.to_identifier("periods"), columns=[exp.to_identifier(PERIOD)])
-    first = date_literal(lo) if lo else _bound("lo")
-    if plan.calendar.is_retail(plan.grain):
-        start = exp.column("period_start")
-        last_ = exp.LT(this=start, expression=date_literal(hi)) if hi else \
-            exp.LTE(this=start.copy(), expression=_bound("hi"))
-        return _from(exp.select(start.copy().as_(PERIOD, copy=False), copy=False), RETAIL).where(
-            exp.and_(exp.GTE(this=start.copy(), expression=first), last_, copy=False), copy=False)
-    if not plan.can.series:
-        assert lo and hi, "checked when compiling"
-        rows = [exp.Tuple(expressions=[date_literal(p)])
-                for p in periods_between(lo, hi, plan.grain, plan.calendar)]
-        return _from(exp.select(exp.column(PERIOD), copy=False),
-                     exp.Values(expressions=rows, alias=alias))
-    last = date_literal(_last_start(plan, hi)) if hi else _bound("hi")
-    series = exp.GenerateDateArray(start=first, end=last, step=step_sql(plan.grain))
-    return _from(exp.select(exp.column(PERIOD), copy=False),
-                 exp.Unnest(expressions=[series], alias=alias))
-
-
 def _from(query: exp.Select, source: str | exp.Expression) -> exp.Select:
     return query.from_(table(source) if isinstance(source, str) else source, copy=False)
-
-
-def _bound(name: str) -> exp.Subquery:
-    """``(SELECT lo FROM bounds)``"""
-    return _from(exp.select(exp.column(name), copy=False), "bounds").subquery(copy=False)
-
-
-def _retail_table(plan: Plan, bounds: tuple[date | None, date | None]) -> exp.Select:
-    """The retail periods as rows (period_start, next_start): only the range's when known."""
-    assert plan.calendar.retail is not None
-    starts = plan.calendar.retail.starts(plan.grain)
-    lo, hi = bounds
-    rows = [(a, b) for a, b in zip(starts, starts[1:])
-            if (lo is None or b > lo - timedelta(days=400)) and (hi is None or a < hi)]
-    alias = exp.TableAlias(this=exp.to_identifier("periods"),
-                           columns=[exp.to_identifier("period_start"),
-                                    exp.to_identifier("next_start")])
-    values = exp.Values(expressions=[exp.Tuple(expressions=[date_literal(a), date_literal(b)])
-                                     for a, b in rows], alias=alias)
-    return _from(exp.select(exp.column("period_start"), exp.column("next_start"), copy=False),
-                 values)
-
-
-def _last_start(plan: Plan, end_exclusive: date) -> date:
-    return period_start(end_exclusive - timedelta(days=1), plan.grain, plan.calendar)
 
 
 def _data_bounds(plan: Plan) -> exp.Select:
@@ -140,9 +95,14 @@ def _grid(plan: Plan) -> exp.Select:
     seen = _union([_from(exp.select(*(exp.column(n, quoted=quote(n)) for n in by), copy=False),
                          name) for name in _scans(plan)], distinct=True).subquery("dims",
                                                                                   copy=False)
-    return join(_from(exp.select(exp.column(PERIOD, table="spine"),
-                            *(exp.column(n, table="dims", quoted=quote(n)) for n in by),
-                            copy=False), "spine"), seen, None, "cross")
+    return join(_from(exp.select(_named(exp.column(PERIOD, table="spine"), PERIOD),
+                            *(_named(exp.column(n, table="dims", quoted=quote(n)), n)
+                              for n in by), copy=False), "spine"), seen, None, "cross")
+
+
+def _named(column: exp.Column, name: str) -> exp.Alias:
+    """``t.c AS c``: ClickHouse names an unaliased ``t.c`` of a subquery ``t.c``, not ``c``."""
+    return column.as_(name, quoted=quote(name), copy=False)
 
 
 def _entity(entity: EntityPlan) -> exp.Select:
@@ -158,6 +118,8 @@ def _entity(entity: EntityPlan) -> exp.Select:
             lambda n: value.copy() if isinstance(n, exp.Column) else n)
     by = [exp.column(n, quoted=quote(n)) for n in entity.inner.request.by[:-1]]
     agg = _entity_aggregate(model.aggregate, value, hit)
+    if entity.inner.can.integer_avg:
+        agg = sql.float_avg(agg)
     query = exp.select(exp.column(PERIOD), *by, agg.as_(f"{entity.metric.name}__ent", copy=False),
                        copy=False)
     return _from(query, inner.subquery("per_entity", copy=False)).group_by(
@@ -229,9 +191,9 @@ def _stages(plan: Plan, query: exp.Select, base: str, keep_from: date | None) ->
 
 def _stage1(plan: Plan, base: str, columns: dict[str, exp.Expression]) -> exp.Select:
     by = plan.request.by
-    select = _from(exp.select(exp.column(PERIOD, table=base),
-                              *(exp.column(n, table=base, quoted=quote(n)).as_(
-                                  n, quoted=quote(n), copy=False) for n in by), copy=False), base)
+    select = _from(exp.select(_named(exp.column(PERIOD, table=base), PERIOD),
+                              *(_named(exp.column(n, table=base, quoted=quote(n)), n)
+                                for n in by), copy=False), base)
     for name in _scans(plan):
         if name == base:
             continue

@@ -12,7 +12,7 @@ from sales_metrics import adapters
 from sales_metrics import engine
 from sales_metrics.adapters import secrets
 from sales_metrics.adapters.profiles import resolve_target, settings_from_url
-from support import DATA_DIR, ROOT
+from support import DATA_DIR, ROOT, run_cli
 
 EXAMPLE = ROOT / "examples" / "profiles.yml"
 
@@ -68,7 +68,8 @@ def test_profile_is_chosen_by_the_project_name(project, tmp_path):
     ("postgres://u@h/db", {"type": "postgres", "url": "postgres://u@h/db"}),
     ("sc://spark-host:15002", {"type": "spark", "remote": "sc://spark-host:15002"}),
     ("local[2]", {"type": "spark", "master": "local[2]"}),
-    ("snowflake://u@acct/db", {"type": "sqlalchemy", "url": "snowflake://u@acct/db"}),
+    ("snowflake://u@acct/db", {"type": "snowflake", "url": "snowflake://u@acct/db"}),
+    ("snowflake+x://u@acct/db", {"type": "sqlalchemy", "url": "snowflake+x://u@acct/db"}),
     ("postgresql+psycopg://u@h/db", {"type": "sqlalchemy", "url": "postgresql+psycopg://u@h/db"}),
 ])
 def test_connection_urls(url, settings):
@@ -119,3 +120,16 @@ def test_duckdb_file_target_with_schema(project, tmp_path):
         assert table.num_rows > 0
         with pytest.raises(Exception, match="read-only|only a single SELECT"):
             conn.execute("CREATE TABLE x AS SELECT 1")
+
+
+@pytest.mark.clickhouse
+def test_the_example_chdb_target_runs_as_is():
+    """ClickHouse embedded, reading the sample Parquet files in place: the same CSV as DuckDB
+    (each in a process of its own: chdb runs one engine per process)."""
+    pytest.importorskip("chdb", reason="chdb is not installed: pip install -e '.[test]'")
+    args = ("run", "-m", "deals_won", "-m", "win_rate", "-m", "won_revenue", "--grain",
+            "quarter", "--format", "csv", "--profiles-dir", str(EXAMPLE.parent))
+    duck, chdb = run_cli(*args, cwd=ROOT / "metrics"), \
+        run_cli(*args, "--target", "chdb", cwd=ROOT / "metrics")
+    assert chdb.returncode == 0 and duck.returncode == 0, chdb.stderr + duck.stderr
+    assert chdb.stdout == duck.stdout and len(duck.stdout.splitlines()) == 9

@@ -21,8 +21,8 @@ WITH agg_activities_occurred_at AS (
   FROM UNNEST(GENERATE_DATE_ARRAY(CAST('2024-01-01' AS DATE), CAST('2024-12-01' AS DATE), INTERVAL '1' MONTH)) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -31,7 +31,7 @@ WITH agg_activities_occurred_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   CAST(COALESCE(agg_activities_occurred_at.email_open_rate__num, 0) AS FLOAT64) / NULLIF(COALESCE(agg_activities_occurred_at.email_open_rate__den, 0), 0) AS email_open_rate
 FROM grid

@@ -22,8 +22,8 @@ WITH agg_opportunities_closed_at AS (
   FROM UNNEST(GENERATE_DATE_ARRAY(CAST('2024-01-01' AS DATE), CAST('2024-12-01' AS DATE), INTERVAL '1' MONTH)) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -32,7 +32,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   agg_opportunities_closed_at.sales_cycle_length__num AS sales_cycle_length
 FROM grid

@@ -29,8 +29,8 @@ WITH agg_opportunities_closed_at AS (
   FROM UNNEST(CAST(GENERATE_SERIES(CAST('2024-01-01' AS DATE), CAST('2024-12-01' AS DATE), INTERVAL '1' MONTH) AS DATE[])) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -39,7 +39,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   CAST((
     COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)

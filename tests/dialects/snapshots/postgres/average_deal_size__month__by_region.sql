@@ -25,8 +25,8 @@ WITH agg_opportunities_closed_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -35,7 +35,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   CAST((
     COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)

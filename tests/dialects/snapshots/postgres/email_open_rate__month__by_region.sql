@@ -25,8 +25,8 @@ WITH agg_activities_occurred_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -35,7 +35,7 @@ WITH agg_activities_occurred_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   CAST(COALESCE(agg_activities_occurred_at.email_open_rate__num, 0) AS DOUBLE PRECISION) / NULLIF(COALESCE(agg_activities_occurred_at.email_open_rate__den, 0), 0) AS email_open_rate
 FROM grid

@@ -3,9 +3,7 @@ WITH agg_opportunities_closed_at AS (
     CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
     reps.region AS region,
     AVG(
-      (
-        CAST(opportunities.closed_at AS DATE) - CAST(opportunities.created_at AS DATE)
-      )
+      CAST(EXTRACT(epoch FROM CAST(CAST(opportunities.closed_at AS DATE) AS TIMESTAMP) - CAST(CAST(opportunities.created_at AS DATE) AS TIMESTAMP)) / 86400 AS BIGINT)
     ) AS sales_cycle_length__num
   FROM opportunities AS opportunities
   LEFT JOIN reps AS reps
@@ -28,8 +26,8 @@ WITH agg_opportunities_closed_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -38,7 +36,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   agg_opportunities_closed_at.sales_cycle_length__num AS sales_cycle_length
 FROM grid

@@ -14,18 +14,47 @@ WITH agg_opportunities_closed_at AS (
   GROUP BY
     CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
     reps.region
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period
-  FROM (
-    SELECT
-      DATEADD(MONTH, CAST(period AS INT), CAST('2024-01-01' AS DATE)) AS period
-    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(0, DATEDIFF(MONTH, CAST('2024-01-01' AS DATE), CAST('2024-12-01' AS DATE)) + 1))) AS periods(seq, key, path, index, period, this)
-  ) AS periods(period)
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10, CAST('2024-01-01' AS DATE)) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  WHERE
+    d0.d + d1.d * 10 < 12
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -34,7 +63,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   COALESCE(agg_opportunities_closed_at.won_revenue__num, 0) AS won_revenue
 FROM grid

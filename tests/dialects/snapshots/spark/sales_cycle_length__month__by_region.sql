@@ -24,8 +24,8 @@ WITH agg_opportunities_closed_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -34,7 +34,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   agg_opportunities_closed_at.sales_cycle_length__num AS sales_cycle_length
 FROM grid

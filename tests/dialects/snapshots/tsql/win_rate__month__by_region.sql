@@ -15,22 +15,43 @@ WITH agg_opportunities_closed_at AS (
   GROUP BY
     CAST(DATETRUNC(MONTH, opportunities.closed_at) AS DATE),
     reps.region
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period AS period
-  FROM (VALUES
-    (CAST('2024-01-01' AS DATE)),
-    (CAST('2024-02-01' AS DATE)),
-    (CAST('2024-03-01' AS DATE)),
-    (CAST('2024-04-01' AS DATE)),
-    (CAST('2024-05-01' AS DATE)),
-    (CAST('2024-06-01' AS DATE)),
-    (CAST('2024-07-01' AS DATE)),
-    (CAST('2024-08-01' AS DATE)),
-    (CAST('2024-09-01' AS DATE)),
-    (CAST('2024-10-01' AS DATE)),
-    (CAST('2024-11-01' AS DATE)),
-    (CAST('2024-12-01' AS DATE))) AS periods(period)
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10, CAST('2024-01-01' AS DATE)) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  WHERE
+    d0.d + d1.d * 10 < 12
 ), grid AS (
   SELECT
     spine.period AS period,
@@ -43,7 +64,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   CASE
     WHEN COALESCE(agg_opportunities_closed_at.win_rate__den, 0) >= 5

@@ -23,7 +23,7 @@ WITH ent_accounts_with_repeat_wins AS (
         accounts.account_name
     )
     SELECT
-      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period,
+      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period AS period,
       ent_accounts_with_repeat_wins__agg_opportunities_closed_at.region AS region,
       ent_accounts_with_repeat_wins__agg_opportunities_closed_at.account AS account,
       COALESCE(ent_accounts_with_repeat_wins__agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
@@ -59,8 +59,8 @@ WITH ent_accounts_with_repeat_wins AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -69,7 +69,7 @@ WITH ent_accounts_with_repeat_wins AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   COALESCE(ent_accounts_with_repeat_wins.accounts_with_repeat_wins__ent, 0) AS accounts_with_repeat_wins
 FROM grid

@@ -51,8 +51,8 @@ WITH agg_subscriptions_started_at AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.product
+    spine.period AS period,
+    dims.product AS product
   FROM spine
   CROSS JOIN (
     SELECT
@@ -65,7 +65,7 @@ WITH agg_subscriptions_started_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.product AS product,
   SUM(
     COALESCE(agg_subscriptions_started_at.active_subscriptions__opens, 0) - COALESCE(agg_subscriptions_cancelled_at.active_subscriptions__closes, 0)

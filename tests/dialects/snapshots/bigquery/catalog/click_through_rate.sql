@@ -39,8 +39,8 @@ WITH agg_activities_occurred_at AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -49,7 +49,7 @@ WITH agg_activities_occurred_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   CAST(COALESCE(agg_activities_occurred_at.click_through_rate__num, 0) AS FLOAT64) / NULLIF(COALESCE(agg_activities_occurred_at.click_through_rate__den, 0), 0) AS click_through_rate
 FROM grid

@@ -48,7 +48,7 @@ WITH agg_subscriptions_cancelled_at AS (
   )) AS period
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CAST((
     COALESCE(agg_subscriptions_cancelled_at.subscriptions_cancelled__num, 0)
   ) AS FLOAT64) / NULLIF(

@@ -63,7 +63,7 @@ WITH agg_subscriptions_cancelled_at AS (
   )) AS period
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CAST((
     CAST((
       SUM(COALESCE(agg_subscription_events_event_at.mrr__opens, 0)) OVER (ORDER BY spine.period ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)

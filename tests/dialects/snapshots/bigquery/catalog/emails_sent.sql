@@ -38,8 +38,8 @@ WITH agg_activities_occurred_at AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -48,7 +48,7 @@ WITH agg_activities_occurred_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   COALESCE(agg_activities_occurred_at.emails_sent__num, 0) AS emails_sent
 FROM grid

@@ -37,8 +37,8 @@ WITH agg_subscription_events_event_at AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.product
+    spine.period AS period,
+    dims.product AS product
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -47,7 +47,7 @@ WITH agg_subscription_events_event_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.product AS product,
   COALESCE(agg_subscription_events_event_at.expansion_mrr__num, 0) AS expansion_mrr
 FROM grid

@@ -2,7 +2,9 @@ WITH agg_leads_created_at AS (
   SELECT
     CAST(TIMESTAMP_TRUNC(leads.created_at, MONTH) AS DATE) AS period,
     reps.region AS region,
-    AVG(TIME_TO_UNIX(leads.first_response_at) - TIME_TO_UNIX(leads.created_at)) / 3600 AS inbound_response_hours__num
+    AVG(
+      UNIX_SECONDS(CAST(leads.first_response_at AS DATETIME)) - UNIX_SECONDS(CAST(leads.created_at AS DATETIME))
+    ) / 3600 AS inbound_response_hours__num
   FROM leads AS leads
   LEFT JOIN reps AS reps
     ON leads.owner_rep_id = reps.rep_id
@@ -40,8 +42,8 @@ WITH agg_leads_created_at AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -50,7 +52,7 @@ WITH agg_leads_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   agg_leads_created_at.inbound_response_hours__num AS inbound_response_hours
 FROM grid

@@ -43,8 +43,8 @@ WITH agg_leads_created_at AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -53,7 +53,7 @@ WITH agg_leads_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.lead_source AS lead_source,
   CAST(COALESCE(agg_leads_created_at.lead_to_mql_30d__num, 0) AS FLOAT64) / NULLIF(COALESCE(agg_leads_created_at.lead_to_mql_30d__den, 0), 0) AS lead_to_mql_30d
 FROM grid

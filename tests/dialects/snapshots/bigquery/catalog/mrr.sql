@@ -36,8 +36,8 @@ WITH agg_subscription_events_event_at AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.product
+    spine.period AS period,
+    dims.product AS product
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -46,7 +46,7 @@ WITH agg_subscription_events_event_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.product AS product,
   SUM(COALESCE(agg_subscription_events_event_at.mrr__opens, 0)) OVER (
     PARTITION BY grid.product

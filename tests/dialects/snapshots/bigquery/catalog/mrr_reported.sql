@@ -53,8 +53,8 @@ WITH agg_mrr_snapshots_snapshot_date_last AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.segment
+    spine.period AS period,
+    dims.segment AS segment
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -63,7 +63,7 @@ WITH agg_mrr_snapshots_snapshot_date_last AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.segment AS segment,
   COALESCE(agg_mrr_snapshots_snapshot_date_last.mrr_reported__num, 0) AS mrr_reported
 FROM grid

@@ -52,7 +52,7 @@ WITH agg_subscription_events_event_at AS (
   )) AS period
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CAST((
     (
       COALESCE(

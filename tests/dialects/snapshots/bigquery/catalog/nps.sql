@@ -37,7 +37,7 @@ WITH agg_nps_responses_responded_at AS (
   )) AS period
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   100 * (
     (
       CAST(COALESCE(agg_nps_responses_responded_at.nps_promoters__num, 0) AS FLOAT64) / NULLIF(COALESCE(agg_nps_responses_responded_at.nps_promoters__den, 0), 0)

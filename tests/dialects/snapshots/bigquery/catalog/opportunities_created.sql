@@ -36,8 +36,8 @@ WITH agg_opportunities_created_at AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -46,7 +46,7 @@ WITH agg_opportunities_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.lead_source AS lead_source,
   COALESCE(agg_opportunities_created_at.opportunities_created__num, 0) AS opportunities_created
 FROM grid

@@ -60,7 +60,7 @@ WITH agg_opportunities_created_at AS (
   )) AS period
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CAST((
     COALESCE(
       SUM(

@@ -38,8 +38,8 @@ WITH agg_quotas_quarter_start AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.rep
+    spine.period AS period,
+    dims.rep AS rep
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -48,7 +48,7 @@ WITH agg_quotas_quarter_start AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.rep AS rep,
   COALESCE(agg_quotas_quarter_start.quota__num, 0) AS quota
 FROM grid

@@ -65,9 +65,9 @@ WITH ent_reps_at_quota AS (
       )) AS period
     ), ent_reps_at_quota__grid AS (
       SELECT
-        ent_reps_at_quota__spine.period,
-        dims.team,
-        dims.rep
+        ent_reps_at_quota__spine.period AS period,
+        dims.team AS team,
+        dims.rep AS rep
       FROM ent_reps_at_quota__spine
       CROSS JOIN (
         SELECT
@@ -82,7 +82,7 @@ WITH ent_reps_at_quota AS (
       ) AS dims
     )
     SELECT
-      ent_reps_at_quota__grid.period,
+      ent_reps_at_quota__grid.period AS period,
       ent_reps_at_quota__grid.team AS team,
       ent_reps_at_quota__grid.rep AS rep,
       CAST((
@@ -128,8 +128,8 @@ WITH ent_reps_at_quota AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.team
+    spine.period AS period,
+    dims.team AS team
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -138,7 +138,7 @@ WITH ent_reps_at_quota AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.team AS team,
   ent_reps_at_quota.reps_at_quota__ent AS reps_at_quota
 FROM grid

@@ -37,8 +37,8 @@ WITH agg_opportunities_closed_at AS (
   )) AS period
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -47,7 +47,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.lead_source AS lead_source,
   CASE
     WHEN COALESCE(agg_opportunities_closed_at.win_rate__den, 0) >= 5

@@ -44,7 +44,7 @@ WITH agg_opportunities_closed_at AS (
   )) AS period
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   SUM(COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)) OVER (
     PARTITION BY CAST(TIMESTAMP_TRUNC(spine.period, QUARTER) AS DATE)
     ORDER BY spine.period

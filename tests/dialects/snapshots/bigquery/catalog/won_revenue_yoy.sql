@@ -34,7 +34,7 @@ WITH agg_opportunities_closed_at AS (
   )) AS period
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CAST((
     (
       COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)

@@ -51,27 +51,59 @@ WITH ent_reps_at_quota AS (
           period
         FROM ent_reps_at_quota__agg_opportunities_closed_at
       ) AS scans
+    ), ent_reps_at_quota__digits AS (
+      SELECT
+        0 AS d
+      UNION ALL
+      SELECT
+        1 AS d
+      UNION ALL
+      SELECT
+        2 AS d
+      UNION ALL
+      SELECT
+        3 AS d
+      UNION ALL
+      SELECT
+        4 AS d
+      UNION ALL
+      SELECT
+        5 AS d
+      UNION ALL
+      SELECT
+        6 AS d
+      UNION ALL
+      SELECT
+        7 AS d
+      UNION ALL
+      SELECT
+        8 AS d
+      UNION ALL
+      SELECT
+        9 AS d
     ), ent_reps_at_quota__spine AS (
       SELECT
-        period
-      FROM UNNEST(GENERATE_DATE_ARRAY(
+        CAST(DATE_ADD(MONTH, (
+          d0.d + d1.d * 10 + d2.d * 100
+        ) * 3, ent_reps_at_quota__bounds.lo) AS Nullable(DATE)) AS period
+      FROM ent_reps_at_quota__digits AS d0
+      CROSS JOIN ent_reps_at_quota__digits AS d1
+      CROSS JOIN ent_reps_at_quota__digits AS d2
+      CROSS JOIN ent_reps_at_quota__bounds
+      WHERE
         (
-          SELECT
-            lo
-          FROM ent_reps_at_quota__bounds
-        ),
-        (
-          SELECT
-            hi
-          FROM ent_reps_at_quota__bounds
-        ),
-        INTERVAL '3' MONTH
-      )) AS periods(period)
+          (
+            d0.d + d1.d * 10 + d2.d * 100
+          ) * 3
+        ) * 28 <= DATE_DIFF(DAY, ent_reps_at_quota__bounds.lo, ent_reps_at_quota__bounds.hi)
+        AND CAST(DATE_ADD(MONTH, (
+          d0.d + d1.d * 10 + d2.d * 100
+        ) * 3, ent_reps_at_quota__bounds.lo) AS Nullable(DATE)) <= ent_reps_at_quota__bounds.hi
     ), ent_reps_at_quota__grid AS (
       SELECT
-        ent_reps_at_quota__spine.period,
-        dims.team,
-        dims.rep
+        ent_reps_at_quota__spine.period AS period,
+        dims.team AS team,
+        dims.rep AS rep
       FROM ent_reps_at_quota__spine
       CROSS JOIN (
         SELECT
@@ -86,7 +118,7 @@ WITH ent_reps_at_quota AS (
       ) AS dims
     )
     SELECT
-      ent_reps_at_quota__grid.period,
+      ent_reps_at_quota__grid.period AS period,
       ent_reps_at_quota__grid.team AS team,
       ent_reps_at_quota__grid.rep AS rep,
       CAST((
@@ -114,26 +146,58 @@ WITH ent_reps_at_quota AS (
       period
     FROM ent_reps_at_quota
   ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period
-  FROM UNNEST(GENERATE_DATE_ARRAY(
+    CAST(DATE_ADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 3, bounds.lo) AS Nullable(DATE)) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN bounds
+  WHERE
     (
-      SELECT
-        lo
-      FROM bounds
-    ),
-    (
-      SELECT
-        hi
-      FROM bounds
-    ),
-    INTERVAL '3' MONTH
-  )) AS periods(period)
+      (
+        d0.d + d1.d * 10 + d2.d * 100
+      ) * 3
+    ) * 28 <= DATE_DIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATE_ADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 3, bounds.lo) AS Nullable(DATE)) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.team
+    spine.period AS period,
+    dims.team AS team
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -142,7 +206,7 @@ WITH ent_reps_at_quota AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.team AS team,
   ent_reps_at_quota.reps_at_quota__ent AS reps_at_quota
 FROM grid

@@ -22,7 +22,7 @@ WITH ent_accounts_with_repeat_wins__agg_opportunities_closed_at AS (
     COUNT(CASE WHEN deals_won > 1 THEN 1 END) AS accounts_with_repeat_wins__ent
   FROM (
     SELECT
-      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period,
+      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period AS period,
       ent_accounts_with_repeat_wins__agg_opportunities_closed_at.region AS region,
       ent_accounts_with_repeat_wins__agg_opportunities_closed_at.account AS account,
       COALESCE(ent_accounts_with_repeat_wins__agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
@@ -60,8 +60,8 @@ WITH ent_accounts_with_repeat_wins__agg_opportunities_closed_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -70,7 +70,7 @@ WITH ent_accounts_with_repeat_wins__agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   COALESCE(ent_accounts_with_repeat_wins.accounts_with_repeat_wins__ent, 0) AS accounts_with_repeat_wins
 FROM grid

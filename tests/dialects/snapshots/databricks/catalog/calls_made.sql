@@ -40,8 +40,8 @@ WITH agg_activities_occurred_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -50,7 +50,7 @@ WITH agg_activities_occurred_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   COALESCE(agg_activities_occurred_at.calls_made__num, 0) AS calls_made
 FROM grid

@@ -50,7 +50,7 @@ WITH agg_subscriptions_cancelled_at AS (
   ) AS periods(period)
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CAST((
     COALESCE(agg_subscriptions_cancelled_at.subscriptions_cancelled__num, 0)
   ) AS DOUBLE) / NULLIF(

@@ -39,8 +39,8 @@ WITH agg_subscription_events_event_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.product
+    spine.period AS period,
+    dims.product AS product
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -49,7 +49,7 @@ WITH agg_subscription_events_event_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.product AS product,
   COALESCE(agg_subscription_events_event_at.expansion_mrr__num, 0) AS expansion_mrr
 FROM grid

@@ -38,8 +38,8 @@ WITH agg_activities_occurred_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.activity_type
+    spine.period AS period,
+    dims.activity_type AS activity_type
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -48,7 +48,7 @@ WITH agg_activities_occurred_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.activity_type AS activity_type,
   COALESCE(agg_activities_occurred_at.follow_ups__num, 0) AS follow_ups
 FROM grid

@@ -39,8 +39,8 @@ WITH agg_leads_created_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -49,7 +49,7 @@ WITH agg_leads_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.lead_source AS lead_source,
   CAST(COALESCE(agg_leads_created_at.lead_conversion_rate__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_leads_created_at.lead_conversion_rate__den, 0), 0) AS lead_conversion_rate
 FROM grid

@@ -45,8 +45,8 @@ WITH agg_leads_created_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -55,7 +55,7 @@ WITH agg_leads_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.lead_source AS lead_source,
   CAST(COALESCE(agg_leads_created_at.lead_to_customer_90d__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_leads_created_at.lead_to_customer_90d__den, 0), 0) AS lead_to_customer_90d
 FROM grid

@@ -38,8 +38,8 @@ WITH agg_leads_created_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -48,7 +48,7 @@ WITH agg_leads_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.lead_source AS lead_source,
   COALESCE(agg_leads_created_at.leads_created__num, 0) AS leads_created
 FROM grid

@@ -42,9 +42,9 @@ WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
   ) AS periods(period)
 ), ent_median_won_revenue_per_rep__grid AS (
   SELECT
-    ent_median_won_revenue_per_rep__spine.period,
-    dims.team,
-    dims.rep
+    ent_median_won_revenue_per_rep__spine.period AS period,
+    dims.team AS team,
+    dims.rep AS rep
   FROM ent_median_won_revenue_per_rep__spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -59,7 +59,7 @@ WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
     MEDIAN(won_revenue) AS median_won_revenue_per_rep__ent
   FROM (
     SELECT
-      ent_median_won_revenue_per_rep__grid.period,
+      ent_median_won_revenue_per_rep__grid.period AS period,
       ent_median_won_revenue_per_rep__grid.team AS team,
       ent_median_won_revenue_per_rep__grid.rep AS rep,
       COALESCE(ent_median_won_revenue_per_rep__agg_opportunities_closed_at.won_revenue__num, 0) AS won_revenue
@@ -101,8 +101,8 @@ WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.team
+    spine.period AS period,
+    dims.team AS team
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -111,7 +111,7 @@ WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.team AS team,
   ent_median_won_revenue_per_rep.median_won_revenue_per_rep__ent AS median_won_revenue_per_rep
 FROM grid

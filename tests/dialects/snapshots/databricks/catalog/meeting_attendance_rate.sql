@@ -41,8 +41,8 @@ WITH agg_activities_occurred_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -51,7 +51,7 @@ WITH agg_activities_occurred_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   CAST(COALESCE(agg_activities_occurred_at.meeting_attendance_rate__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_activities_occurred_at.meeting_attendance_rate__den, 0), 0) AS meeting_attendance_rate
 FROM grid

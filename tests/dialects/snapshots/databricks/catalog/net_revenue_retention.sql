@@ -54,7 +54,7 @@ WITH agg_subscription_events_event_at AS (
   ) AS periods(period)
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CAST((
     (
       COALESCE(

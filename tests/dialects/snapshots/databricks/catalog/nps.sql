@@ -39,7 +39,7 @@ WITH agg_nps_responses_responded_at AS (
   ) AS periods(period)
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   100 * (
     (
       CAST(COALESCE(agg_nps_responses_responded_at.nps_promoters__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_nps_responses_responded_at.nps_promoters__den, 0), 0)

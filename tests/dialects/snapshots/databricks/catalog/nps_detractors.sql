@@ -41,8 +41,8 @@ WITH agg_nps_responses_responded_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.segment
+    spine.period AS period,
+    dims.segment AS segment
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -51,7 +51,7 @@ WITH agg_nps_responses_responded_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.segment AS segment,
   CAST(COALESCE(agg_nps_responses_responded_at.nps_detractors__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_nps_responses_responded_at.nps_detractors__den, 0), 0) AS nps_detractors
 FROM grid

@@ -53,8 +53,8 @@ WITH agg_opportunities_created_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT
@@ -67,7 +67,7 @@ WITH agg_opportunities_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.lead_source AS lead_source,
   SUM(
     COALESCE(agg_opportunities_created_at.open_pipeline__opens, 0) - COALESCE(agg_opportunities_closed_at.open_pipeline__closes, 0)

@@ -62,7 +62,7 @@ WITH agg_opportunities_created_at AS (
   ) AS periods(period)
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CAST((
     COALESCE(
       SUM(

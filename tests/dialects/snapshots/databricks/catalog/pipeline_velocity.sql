@@ -63,7 +63,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS periods(period)
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CAST((
     COALESCE(agg_opportunities_created_at.opportunities_created__num, 0)
   ) * (

@@ -40,8 +40,8 @@ WITH agg_quotas_quarter_start AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.rep
+    spine.period AS period,
+    dims.rep AS rep
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -50,7 +50,7 @@ WITH agg_quotas_quarter_start AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.rep AS rep,
   COALESCE(agg_quotas_quarter_start.quota__num, 0) AS quota
 FROM grid

@@ -57,8 +57,8 @@ WITH agg_quotas_quarter_start AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.rep
+    spine.period AS period,
+    dims.rep AS rep
   FROM spine
   CROSS JOIN (
     SELECT
@@ -71,7 +71,7 @@ WITH agg_quotas_quarter_start AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.rep AS rep,
   CAST((
     COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)

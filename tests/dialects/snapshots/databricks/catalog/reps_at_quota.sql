@@ -61,9 +61,9 @@ WITH ent_reps_at_quota__agg_quotas_quarter_start AS (
   ) AS periods(period)
 ), ent_reps_at_quota__grid AS (
   SELECT
-    ent_reps_at_quota__spine.period,
-    dims.team,
-    dims.rep
+    ent_reps_at_quota__spine.period AS period,
+    dims.team AS team,
+    dims.rep AS rep
   FROM ent_reps_at_quota__spine
   CROSS JOIN (
     SELECT
@@ -83,7 +83,7 @@ WITH ent_reps_at_quota__agg_quotas_quarter_start AS (
     CAST(COUNT(CASE WHEN quota_attainment >= 1 THEN 1 END) AS DOUBLE) / NULLIF(COUNT(quota_attainment), 0) AS reps_at_quota__ent
   FROM (
     SELECT
-      ent_reps_at_quota__grid.period,
+      ent_reps_at_quota__grid.period AS period,
       ent_reps_at_quota__grid.team AS team,
       ent_reps_at_quota__grid.rep AS rep,
       CAST((
@@ -131,8 +131,8 @@ WITH ent_reps_at_quota__agg_quotas_quarter_start AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.team
+    spine.period AS period,
+    dims.team AS team
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -141,7 +141,7 @@ WITH ent_reps_at_quota__agg_quotas_quarter_start AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.team AS team,
   ent_reps_at_quota.reps_at_quota__ent AS reps_at_quota
 FROM grid

@@ -48,7 +48,7 @@ WITH agg_subscription_events_event_at AS (
   ) AS periods(period)
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CAST((
     (
       COALESCE(agg_subscription_events_event_at.churned_mrr__num, 0)

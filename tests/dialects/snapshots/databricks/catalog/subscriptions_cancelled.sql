@@ -38,8 +38,8 @@ WITH agg_subscriptions_cancelled_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.product
+    spine.period AS period,
+    dims.product AS product
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -48,7 +48,7 @@ WITH agg_subscriptions_cancelled_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.product AS product,
   COALESCE(agg_subscriptions_cancelled_at.subscriptions_cancelled__num, 0) AS subscriptions_cancelled
 FROM grid

@@ -39,8 +39,8 @@ WITH agg_opportunities_closed_at AS (
   ) AS periods(period)
 ), grid AS (
   SELECT
-    spine.period,
-    dims.product
+    spine.period AS period,
+    dims.product AS product
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -49,7 +49,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.product AS product,
   CAST(COALESCE(agg_opportunities_closed_at.upsell_rate__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_opportunities_closed_at.upsell_rate__den, 0), 0) AS upsell_rate
 FROM grid

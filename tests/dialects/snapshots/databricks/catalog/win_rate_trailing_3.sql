@@ -37,7 +37,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS periods(period)
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   CASE
     WHEN SUM(COALESCE(agg_opportunities_closed_at.win_rate__den, 0)) OVER (ORDER BY spine.period ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) >= 5
     THEN CAST(SUM(COALESCE(agg_opportunities_closed_at.win_rate__num, 0)) OVER (ORDER BY spine.period ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS DOUBLE) / NULLIF(

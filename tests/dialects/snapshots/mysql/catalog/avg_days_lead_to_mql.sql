@@ -5,99 +5,74 @@ WITH agg_leads_created_at AS (
       INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', leads.created_at)) MONTH
     ) AS DATE) AS period,
     COALESCE(leads.lead_source, 'unknown') AS lead_source,
-    AVG(DATEDIFF(CAST(leads.mql_at AS DATE), CAST(leads.created_at AS DATE))) AS avg_days_lead_to_mql__num
+    AVG(
+      CAST(DATEDIFF(CAST(leads.mql_at AS DATE), CAST(leads.created_at AS DATE)) AS DOUBLE)
+    ) AS avg_days_lead_to_mql__num
   FROM leads AS leads
   WHERE
-    NOT leads.created_at IS NULL
-    AND leads.created_at >= CAST('2024-01-01' AS DATE)
-    AND leads.created_at < CAST('2026-01-01' AS DATE)
-    AND NOT leads.mql_at IS NULL
+    NOT leads.created_at IS NULL AND NOT leads.mql_at IS NULL
   GROUP BY
     CAST(DATE_ADD(
       '0000-01-01 00:00:00',
       INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', leads.created_at)) MONTH
     ) AS DATE),
     COALESCE(leads.lead_source, 'unknown')
-), spine AS (
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2024-01-01' AS DATE) AS period
-    UNION ALL
-    SELECT
-      CAST('2024-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-12-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-12-01' AS DATE)
-  ) AS periods
+      period
+    FROM agg_leads_created_at
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(bounds.hi, bounds.lo)
+    AND CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -106,7 +81,7 @@ WITH agg_leads_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.lead_source AS lead_source,
   agg_leads_created_at.avg_days_lead_to_mql__num AS avg_days_lead_to_mql
 FROM grid

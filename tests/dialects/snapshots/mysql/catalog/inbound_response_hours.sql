@@ -5,14 +5,14 @@ WITH agg_leads_created_at AS (
       INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', leads.created_at)) MONTH
     ) AS DATE) AS period,
     reps.region AS region,
-    AVG(TIME_TO_UNIX(leads.first_response_at) - TIME_TO_UNIX(leads.created_at)) / 3600 AS inbound_response_hours__num
+    AVG(
+      CAST(TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', leads.first_response_at) - TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', leads.created_at) AS DOUBLE)
+    ) / 3600 AS inbound_response_hours__num
   FROM leads AS leads
   LEFT JOIN reps AS reps
     ON leads.owner_rep_id = reps.rep_id
   WHERE
     NOT leads.created_at IS NULL
-    AND leads.created_at >= CAST('2024-01-01' AS DATE)
-    AND leads.created_at < CAST('2026-01-01' AS DATE)
     AND NOT leads.first_response_at IS NULL
     AND leads.lead_source = 'inbound'
   GROUP BY
@@ -21,86 +21,62 @@ WITH agg_leads_created_at AS (
       INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', leads.created_at)) MONTH
     ) AS DATE),
     reps.region
-), spine AS (
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2024-01-01' AS DATE) AS period
-    UNION ALL
-    SELECT
-      CAST('2024-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-12-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-12-01' AS DATE)
-  ) AS periods
+      period
+    FROM agg_leads_created_at
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(bounds.hi, bounds.lo)
+    AND CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -109,7 +85,7 @@ WITH agg_leads_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   agg_leads_created_at.inbound_response_hours__num AS inbound_response_hours
 FROM grid

@@ -18,8 +18,6 @@ WITH ent_reps_at_quota AS (
         ON quotas.rep_id = reps.rep_id
       WHERE
         NOT quotas.quarter_start IS NULL
-        AND quotas.quarter_start >= CAST('2024-01-01' AS DATE)
-        AND quotas.quarter_start < CAST('2026-01-01' AS DATE)
       GROUP BY
         CAST(DATE_ADD(
           '0000-01-01 00:00:00',
@@ -40,10 +38,7 @@ WITH ent_reps_at_quota AS (
       LEFT JOIN reps AS reps
         ON opportunities.owner_rep_id = reps.rep_id
       WHERE
-        NOT opportunities.closed_at IS NULL
-        AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
-        AND opportunities.closed_at < CAST('2026-01-01' AS DATE)
-        AND opportunities.stage = 'won'
+        NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
       GROUP BY
         CAST(DATE_ADD(
           '0000-01-01 00:00:00',
@@ -51,39 +46,78 @@ WITH ent_reps_at_quota AS (
         ) AS DATE),
         reps.team,
         reps.rep_name
-    ), ent_reps_at_quota__spine AS (
+    ), ent_reps_at_quota__bounds AS (
       SELECT
-        period
+        MIN(period) AS lo,
+        MAX(period) AS hi
       FROM (
         SELECT
-          CAST('2024-01-01' AS DATE) AS period
+          period
+        FROM ent_reps_at_quota__agg_quotas_quarter_start
         UNION ALL
         SELECT
-          CAST('2024-04-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-07-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-10-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-01-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-04-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-07-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-10-01' AS DATE)
-      ) AS periods
+          period
+        FROM ent_reps_at_quota__agg_opportunities_closed_at
+      ) AS scans
+    ), ent_reps_at_quota__digits AS (
+      SELECT
+        0 AS d
+      UNION ALL
+      SELECT
+        1 AS d
+      UNION ALL
+      SELECT
+        2 AS d
+      UNION ALL
+      SELECT
+        3 AS d
+      UNION ALL
+      SELECT
+        4 AS d
+      UNION ALL
+      SELECT
+        5 AS d
+      UNION ALL
+      SELECT
+        6 AS d
+      UNION ALL
+      SELECT
+        7 AS d
+      UNION ALL
+      SELECT
+        8 AS d
+      UNION ALL
+      SELECT
+        9 AS d
+    ), ent_reps_at_quota__spine AS (
+      SELECT
+        CAST(DATE_ADD(
+          ent_reps_at_quota__bounds.lo,
+          INTERVAL ((
+            d0.d + d1.d * 10 + d2.d * 100
+          ) * 3) MONTH
+        ) AS DATE) AS period
+      FROM ent_reps_at_quota__digits AS d0
+      CROSS JOIN ent_reps_at_quota__digits AS d1
+      CROSS JOIN ent_reps_at_quota__digits AS d2
+      CROSS JOIN ent_reps_at_quota__bounds
+      WHERE
+        (
+          (
+            d0.d + d1.d * 10 + d2.d * 100
+          ) * 3
+        ) * 28 <= DATEDIFF(ent_reps_at_quota__bounds.hi, ent_reps_at_quota__bounds.lo)
+        AND CAST(DATE_ADD(
+          ent_reps_at_quota__bounds.lo,
+          INTERVAL ((
+            d0.d + d1.d * 10 + d2.d * 100
+          ) * 3) MONTH
+        ) AS DATE) <= ent_reps_at_quota__bounds.hi
     ), ent_reps_at_quota__grid AS (
       SELECT
-        ent_reps_at_quota__spine.period,
-        dims.team,
-        dims.rep
+        ent_reps_at_quota__spine.period AS period,
+        dims.team AS team,
+        dims.rep AS rep
       FROM ent_reps_at_quota__spine
       CROSS JOIN (
         SELECT
@@ -98,7 +132,7 @@ WITH ent_reps_at_quota AS (
       ) AS dims
     )
     SELECT
-      ent_reps_at_quota__grid.period,
+      ent_reps_at_quota__grid.period AS period,
       ent_reps_at_quota__grid.team AS team,
       ent_reps_at_quota__grid.rep AS rep,
       CAST((
@@ -117,38 +151,67 @@ WITH ent_reps_at_quota AS (
   GROUP BY
     period,
     team
-), spine AS (
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2024-01-01' AS DATE) AS period
-    UNION ALL
-    SELECT
-      CAST('2024-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-10-01' AS DATE)
-  ) AS periods
+      period
+    FROM ent_reps_at_quota
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(bounds.lo, INTERVAL ((
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 3) MONTH) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN bounds
+  WHERE
+    (
+      (
+        d0.d + d1.d * 10 + d2.d * 100
+      ) * 3
+    ) * 28 <= DATEDIFF(bounds.hi, bounds.lo)
+    AND CAST(DATE_ADD(bounds.lo, INTERVAL ((
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 3) MONTH) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.team
+    spine.period AS period,
+    dims.team AS team
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -157,7 +220,7 @@ WITH ent_reps_at_quota AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.team AS team,
   ent_reps_at_quota.reps_at_quota__ent AS reps_at_quota
 FROM grid

@@ -1,147 +1,102 @@
 WITH agg_subscription_events_event_at AS (
   SELECT
-    CASE
-      WHEN subscription_events.event_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATE_ADD(
-        '0000-01-01 00:00:00',
-        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', subscription_events.event_at)) MONTH
-      ) AS DATE)
-    END AS period,
+    CAST(DATE_ADD(
+      '0000-01-01 00:00:00',
+      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', subscription_events.event_at)) MONTH
+    ) AS DATE) AS period,
     SUM(subscription_events.mrr_delta) AS mrr_at_start__opens,
     SUM(
       CASE
         WHEN subscription_events.event_type = 'churn'
-        AND subscription_events.event_at >= CAST('2023-12-01' AS DATE)
         THEN -subscription_events.mrr_delta
       END
     ) AS churned_mrr__num,
     SUM(
       CASE
         WHEN subscription_events.event_type = 'contraction'
-        AND subscription_events.event_at >= CAST('2023-12-01' AS DATE)
         THEN -subscription_events.mrr_delta
       END
     ) AS contraction_mrr__num
   FROM subscription_events AS subscription_events
   WHERE
     NOT subscription_events.event_at IS NULL
-    AND subscription_events.event_at < CAST('2026-01-01' AS DATE)
   GROUP BY
-    CASE
-      WHEN subscription_events.event_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATE_ADD(
-        '0000-01-01 00:00:00',
-        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', subscription_events.event_at)) MONTH
-      ) AS DATE)
-    END
-), spine AS (
+    CAST(DATE_ADD(
+      '0000-01-01 00:00:00',
+      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', subscription_events.event_at)) MONTH
+    ) AS DATE)
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2023-12-01' AS DATE) AS period
-    UNION ALL
-    SELECT
-      CAST('2024-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-12-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-12-01' AS DATE)
-  ) AS periods
-), stage1 AS (
+      period
+    FROM agg_subscription_events_event_at
+  ) AS scans
+), digits AS (
   SELECT
-    spine.period,
-    CAST((
-      (
-        COALESCE(agg_subscription_events_event_at.churned_mrr__num, 0)
-      ) + (
-        COALESCE(agg_subscription_events_event_at.contraction_mrr__num, 0)
-      )
-    ) AS DOUBLE) / NULLIF(
-      (
-        COALESCE(
-          SUM(COALESCE(agg_subscription_events_event_at.mrr_at_start__opens, 0)) OVER (ORDER BY spine.period ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-          0
-        )
-      ),
-      0
-    ) AS revenue_churn_rate
-  FROM spine
-  LEFT JOIN agg_subscription_events_event_at
-    ON agg_subscription_events_event_at.period = spine.period
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(bounds.hi, bounds.lo)
+    AND CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) <= bounds.hi
 )
 SELECT
-  period,
-  revenue_churn_rate
-FROM stage1
-WHERE
-  period >= CAST('2024-01-01' AS DATE)
+  spine.period AS period,
+  CAST((
+    (
+      COALESCE(agg_subscription_events_event_at.churned_mrr__num, 0)
+    ) + (
+      COALESCE(agg_subscription_events_event_at.contraction_mrr__num, 0)
+    )
+  ) AS DOUBLE) / NULLIF(
+    (
+      COALESCE(
+        SUM(COALESCE(agg_subscription_events_event_at.mrr_at_start__opens, 0)) OVER (ORDER BY spine.period ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+        0
+      )
+    ),
+    0
+  ) AS revenue_churn_rate
+FROM spine
+LEFT JOIN agg_subscription_events_event_at
+  ON agg_subscription_events_event_at.period = spine.period
 ORDER BY
-  period
+  spine.period

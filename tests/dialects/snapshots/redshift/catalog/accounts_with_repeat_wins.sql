@@ -16,17 +16,14 @@ WITH ent_accounts_with_repeat_wins AS (
       LEFT JOIN accounts AS accounts
         ON opportunities.account_id = accounts.account_id
       WHERE
-        NOT opportunities.closed_at IS NULL
-        AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
-        AND opportunities.closed_at < CAST('2026-01-01' AS DATE)
-        AND opportunities.stage = 'won'
+        NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
       GROUP BY
         CAST(DATE_TRUNC('YEAR', opportunities.closed_at) AS DATE),
         reps.region,
         accounts.account_name
     )
     SELECT
-      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period,
+      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period AS period,
       ent_accounts_with_repeat_wins__agg_opportunities_closed_at.region AS region,
       ent_accounts_with_repeat_wins__agg_opportunities_closed_at.account AS account,
       COALESCE(ent_accounts_with_repeat_wins__agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
@@ -35,20 +32,67 @@ WITH ent_accounts_with_repeat_wins AS (
   GROUP BY
     period,
     region
-), spine AS (
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2024-01-01' AS DATE) AS period
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-  ) AS periods
+      period
+    FROM ent_accounts_with_repeat_wins
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATEADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 12, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN bounds
+  WHERE
+    (
+      (
+        d0.d + d1.d * 10 + d2.d * 100
+      ) * 12
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 12, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -57,7 +101,7 @@ WITH ent_accounts_with_repeat_wins AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   COALESCE(ent_accounts_with_repeat_wins.accounts_with_repeat_wins__ent, 0) AS accounts_with_repeat_wins
 FROM grid

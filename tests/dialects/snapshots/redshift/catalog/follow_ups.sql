@@ -5,93 +5,66 @@ WITH agg_activities_occurred_at AS (
     COUNT(*) AS follow_ups__num
   FROM activities AS activities
   WHERE
-    NOT activities.occurred_at IS NULL
-    AND activities.occurred_at >= CAST('2024-01-01' AS DATE)
-    AND activities.occurred_at < CAST('2026-01-01' AS DATE)
-    AND activities.is_follow_up
+    NOT activities.occurred_at IS NULL AND activities.is_follow_up
   GROUP BY
     CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE),
     activities.activity_type
-), spine AS (
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2024-01-01' AS DATE) AS period
-    UNION ALL
-    SELECT
-      CAST('2024-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-12-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-12-01' AS DATE)
-  ) AS periods
+      period
+    FROM agg_activities_occurred_at
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.activity_type
+    spine.period AS period,
+    dims.activity_type AS activity_type
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -100,7 +73,7 @@ WITH agg_activities_occurred_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.activity_type AS activity_type,
   COALESCE(agg_activities_occurred_at.follow_ups__num, 0) AS follow_ups
 FROM grid

@@ -7,91 +7,65 @@ WITH agg_leads_created_at AS (
   FROM leads AS leads
   WHERE
     NOT leads.created_at IS NULL
-    AND leads.created_at >= CAST('2024-01-01' AS DATE)
-    AND leads.created_at < CAST('2026-01-01' AS DATE)
   GROUP BY
     CAST(DATE_TRUNC('MONTH', leads.created_at) AS DATE),
     COALESCE(leads.lead_source, 'unknown')
-), spine AS (
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2024-01-01' AS DATE) AS period
-    UNION ALL
-    SELECT
-      CAST('2024-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-12-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-12-01' AS DATE)
-  ) AS periods
+      period
+    FROM agg_leads_created_at
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -100,7 +74,7 @@ WITH agg_leads_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.lead_source AS lead_source,
   CAST(COALESCE(agg_leads_created_at.leads_followed_up_rate__num, 0) AS DOUBLE PRECISION) / NULLIF(COALESCE(agg_leads_created_at.leads_followed_up_rate__den, 0), 0) AS leads_followed_up_rate
 FROM grid

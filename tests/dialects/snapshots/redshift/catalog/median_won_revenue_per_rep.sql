@@ -14,95 +14,80 @@ WITH ent_median_won_revenue_per_rep AS (
       LEFT JOIN reps AS reps
         ON opportunities.owner_rep_id = reps.rep_id
       WHERE
-        NOT opportunities.closed_at IS NULL
-        AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
-        AND opportunities.closed_at < CAST('2026-01-01' AS DATE)
-        AND opportunities.stage = 'won'
+        NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
       GROUP BY
         CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
         reps.team,
         reps.rep_name
-    ), ent_median_won_revenue_per_rep__spine AS (
+    ), ent_median_won_revenue_per_rep__bounds AS (
       SELECT
-        period
+        MIN(period) AS lo,
+        MAX(period) AS hi
       FROM (
         SELECT
-          CAST('2024-01-01' AS DATE) AS period
-        UNION ALL
-        SELECT
-          CAST('2024-02-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-03-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-04-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-05-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-06-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-07-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-08-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-09-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-10-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-11-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2024-12-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-01-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-02-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-03-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-04-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-05-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-06-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-07-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-08-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-09-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-10-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-11-01' AS DATE)
-        UNION ALL
-        SELECT
-          CAST('2025-12-01' AS DATE)
-      ) AS periods
+          period
+        FROM ent_median_won_revenue_per_rep__agg_opportunities_closed_at
+      ) AS scans
+    ), ent_median_won_revenue_per_rep__digits AS (
+      SELECT
+        0 AS d
+      UNION ALL
+      SELECT
+        1 AS d
+      UNION ALL
+      SELECT
+        2 AS d
+      UNION ALL
+      SELECT
+        3 AS d
+      UNION ALL
+      SELECT
+        4 AS d
+      UNION ALL
+      SELECT
+        5 AS d
+      UNION ALL
+      SELECT
+        6 AS d
+      UNION ALL
+      SELECT
+        7 AS d
+      UNION ALL
+      SELECT
+        8 AS d
+      UNION ALL
+      SELECT
+        9 AS d
+    ), ent_median_won_revenue_per_rep__spine AS (
+      SELECT
+        CAST(DATEADD(
+          MONTH,
+          d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000,
+          ent_median_won_revenue_per_rep__bounds.lo
+        ) AS DATE) AS period
+      FROM ent_median_won_revenue_per_rep__digits AS d0
+      CROSS JOIN ent_median_won_revenue_per_rep__digits AS d1
+      CROSS JOIN ent_median_won_revenue_per_rep__digits AS d2
+      CROSS JOIN ent_median_won_revenue_per_rep__digits AS d3
+      CROSS JOIN ent_median_won_revenue_per_rep__bounds
+      WHERE
+        (
+          d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+        ) * 28 <= DATEDIFF(
+          DAY,
+          ent_median_won_revenue_per_rep__bounds.lo,
+          ent_median_won_revenue_per_rep__bounds.hi
+        )
+        AND CAST(DATEADD(
+          MONTH,
+          d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000,
+          ent_median_won_revenue_per_rep__bounds.lo
+        ) AS DATE) <= ent_median_won_revenue_per_rep__bounds.hi
     ), ent_median_won_revenue_per_rep__grid AS (
       SELECT
-        ent_median_won_revenue_per_rep__spine.period,
-        dims.team,
-        dims.rep
+        ent_median_won_revenue_per_rep__spine.period AS period,
+        dims.team AS team,
+        dims.rep AS rep
       FROM ent_median_won_revenue_per_rep__spine
       CROSS JOIN (
         SELECT DISTINCT
@@ -112,7 +97,7 @@ WITH ent_median_won_revenue_per_rep AS (
       ) AS dims
     )
     SELECT
-      ent_median_won_revenue_per_rep__grid.period,
+      ent_median_won_revenue_per_rep__grid.period AS period,
       ent_median_won_revenue_per_rep__grid.team AS team,
       ent_median_won_revenue_per_rep__grid.rep AS rep,
       COALESCE(ent_median_won_revenue_per_rep__agg_opportunities_closed_at.won_revenue__num, 0) AS won_revenue
@@ -125,86 +110,62 @@ WITH ent_median_won_revenue_per_rep AS (
   GROUP BY
     period,
     team
-), spine AS (
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2024-01-01' AS DATE) AS period
-    UNION ALL
-    SELECT
-      CAST('2024-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-12-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-12-01' AS DATE)
-  ) AS periods
+      period
+    FROM ent_median_won_revenue_per_rep
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.team
+    spine.period AS period,
+    dims.team AS team
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -213,7 +174,7 @@ WITH ent_median_won_revenue_per_rep AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.team AS team,
   ent_median_won_revenue_per_rep.median_won_revenue_per_rep__ent AS median_won_revenue_per_rep
 FROM grid

@@ -1,133 +1,89 @@
 WITH agg_subscription_events_event_at AS (
   SELECT
-    CASE
-      WHEN subscription_events.event_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATE_TRUNC('MONTH', subscription_events.event_at) AS DATE)
-    END AS period,
+    CAST(DATE_TRUNC('MONTH', subscription_events.event_at) AS DATE) AS period,
     subscription_events.product AS product,
     SUM(subscription_events.mrr_delta) AS mrr__opens
   FROM subscription_events AS subscription_events
   WHERE
     NOT subscription_events.event_at IS NULL
-    AND subscription_events.event_at < CAST('2026-01-01' AS DATE)
   GROUP BY
-    CASE
-      WHEN subscription_events.event_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATE_TRUNC('MONTH', subscription_events.event_at) AS DATE)
-    END,
+    CAST(DATE_TRUNC('MONTH', subscription_events.event_at) AS DATE),
     subscription_events.product
-), spine AS (
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2023-12-01' AS DATE) AS period
-    UNION ALL
-    SELECT
-      CAST('2024-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-12-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-12-01' AS DATE)
-  ) AS periods
+      period
+    FROM agg_subscription_events_event_at
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.product
+    spine.period AS period,
+    dims.product AS product
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
       product
     FROM agg_subscription_events_event_at
   ) AS dims
-), stage1 AS (
-  SELECT
-    grid.period,
-    grid.product AS product,
-    SUM(COALESCE(agg_subscription_events_event_at.mrr__opens, 0)) OVER (
-      PARTITION BY grid.product
-      ORDER BY grid.period
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    ) AS mrr
-  FROM grid
-  LEFT JOIN agg_subscription_events_event_at
-    ON agg_subscription_events_event_at.period = grid.period
-    AND agg_subscription_events_event_at.product IS NOT DISTINCT FROM grid.product
 )
 SELECT
-  period,
-  product,
-  mrr
-FROM stage1
-WHERE
-  period >= CAST('2024-01-01' AS DATE)
+  grid.period AS period,
+  grid.product AS product,
+  SUM(COALESCE(agg_subscription_events_event_at.mrr__opens, 0)) OVER (
+    PARTITION BY grid.product
+    ORDER BY grid.period
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+  ) AS mrr
+FROM grid
+LEFT JOIN agg_subscription_events_event_at
+  ON agg_subscription_events_event_at.period = grid.period
+  AND agg_subscription_events_event_at.product IS NOT DISTINCT FROM grid.product
 ORDER BY
-  period,
-  product
+  grid.period,
+  grid.product

@@ -1,126 +1,85 @@
 WITH agg_opportunities_created_at AS (
   SELECT
-    CASE
-      WHEN opportunities.created_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE)
-    END AS period,
+    CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE) AS period,
     COALESCE(opportunities.lead_source, 'unknown') AS lead_source,
     SUM(opportunities.amount) AS open_pipeline_at_start__opens
   FROM opportunities AS opportunities
   WHERE
     NOT opportunities.created_at IS NULL
-    AND opportunities.created_at < CAST('2026-01-01' AS DATE)
   GROUP BY
-    CASE
-      WHEN opportunities.created_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE)
-    END,
+    CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE),
     COALESCE(opportunities.lead_source, 'unknown')
 ), agg_opportunities_closed_at AS (
   SELECT
-    CASE
-      WHEN opportunities.closed_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE)
-    END AS period,
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
     COALESCE(opportunities.lead_source, 'unknown') AS lead_source,
     SUM(opportunities.amount) AS open_pipeline_at_start__closes
   FROM opportunities AS opportunities
   WHERE
     NOT opportunities.closed_at IS NULL
-    AND opportunities.closed_at < CAST('2026-01-01' AS DATE)
   GROUP BY
-    CASE
-      WHEN opportunities.closed_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE)
-    END,
+    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
     COALESCE(opportunities.lead_source, 'unknown')
-), spine AS (
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2023-12-01' AS DATE) AS period
+      period
+    FROM agg_opportunities_created_at
     UNION ALL
     SELECT
-      CAST('2024-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-12-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-02-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-03-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-05-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-06-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-08-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-09-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-11-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-12-01' AS DATE)
-  ) AS periods
+      period
+    FROM agg_opportunities_closed_at
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT
@@ -131,35 +90,27 @@ WITH agg_opportunities_created_at AS (
       lead_source
     FROM agg_opportunities_closed_at
   ) AS dims
-), stage1 AS (
-  SELECT
-    grid.period,
-    grid.lead_source AS lead_source,
-    COALESCE(
-      SUM(
-        COALESCE(agg_opportunities_created_at.open_pipeline_at_start__opens, 0) - COALESCE(agg_opportunities_closed_at.open_pipeline_at_start__closes, 0)
-      ) OVER (
-        PARTITION BY grid.lead_source
-        ORDER BY grid.period
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-      ),
-      0
-    ) AS open_pipeline_at_start
-  FROM grid
-  LEFT JOIN agg_opportunities_created_at
-    ON agg_opportunities_created_at.period = grid.period
-    AND agg_opportunities_created_at.lead_source IS NOT DISTINCT FROM grid.lead_source
-  LEFT JOIN agg_opportunities_closed_at
-    ON agg_opportunities_closed_at.period = grid.period
-    AND agg_opportunities_closed_at.lead_source IS NOT DISTINCT FROM grid.lead_source
 )
 SELECT
-  period,
-  lead_source,
-  open_pipeline_at_start
-FROM stage1
-WHERE
-  period >= CAST('2024-01-01' AS DATE)
+  grid.period AS period,
+  grid.lead_source AS lead_source,
+  COALESCE(
+    SUM(
+      COALESCE(agg_opportunities_created_at.open_pipeline_at_start__opens, 0) - COALESCE(agg_opportunities_closed_at.open_pipeline_at_start__closes, 0)
+    ) OVER (
+      PARTITION BY grid.lead_source
+      ORDER BY grid.period
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    ),
+    0
+  ) AS open_pipeline_at_start
+FROM grid
+LEFT JOIN agg_opportunities_created_at
+  ON agg_opportunities_created_at.period = grid.period
+  AND agg_opportunities_created_at.lead_source IS NOT DISTINCT FROM grid.lead_source
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = grid.period
+  AND agg_opportunities_closed_at.lead_source IS NOT DISTINCT FROM grid.lead_source
 ORDER BY
-  period,
-  lead_source
+  grid.period,
+  grid.lead_source

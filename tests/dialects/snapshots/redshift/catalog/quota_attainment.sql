@@ -8,8 +8,6 @@ WITH agg_quotas_quarter_start AS (
     ON quotas.rep_id = reps.rep_id
   WHERE
     NOT quotas.quarter_start IS NULL
-    AND quotas.quarter_start >= CAST('2024-01-01' AS DATE)
-    AND quotas.quarter_start < CAST('2026-01-01' AS DATE)
   GROUP BY
     CAST(DATE_TRUNC('QUARTER', quotas.quarter_start) AS DATE),
     reps.rep_name
@@ -22,45 +20,75 @@ WITH agg_quotas_quarter_start AS (
   LEFT JOIN reps AS reps
     ON opportunities.owner_rep_id = reps.rep_id
   WHERE
-    NOT opportunities.closed_at IS NULL
-    AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
-    AND opportunities.closed_at < CAST('2026-01-01' AS DATE)
-    AND opportunities.stage = 'won'
+    NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
   GROUP BY
     CAST(DATE_TRUNC('QUARTER', opportunities.closed_at) AS DATE),
     reps.rep_name
-), spine AS (
+), bounds AS (
   SELECT
-    period
+    MIN(period) AS lo,
+    MAX(period) AS hi
   FROM (
     SELECT
-      CAST('2024-01-01' AS DATE) AS period
+      period
+    FROM agg_quotas_quarter_start
     UNION ALL
     SELECT
-      CAST('2024-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2024-10-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-01-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-04-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-07-01' AS DATE)
-    UNION ALL
-    SELECT
-      CAST('2025-10-01' AS DATE)
-  ) AS periods
+      period
+    FROM agg_opportunities_closed_at
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATEADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 3, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN bounds
+  WHERE
+    (
+      (
+        d0.d + d1.d * 10 + d2.d * 100
+      ) * 3
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 3, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.rep
+    spine.period AS period,
+    dims.rep AS rep
   FROM spine
   CROSS JOIN (
     SELECT
@@ -73,7 +101,7 @@ WITH agg_quotas_quarter_start AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.rep AS rep,
   CAST((
     COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)

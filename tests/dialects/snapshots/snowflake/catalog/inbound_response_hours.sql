@@ -3,7 +3,7 @@ WITH agg_leads_created_at AS (
     CAST(DATE_TRUNC('MONTH', leads.created_at) AS DATE) AS period,
     reps.region AS region,
     AVG(
-      EXTRACT(epoch_second FROM leads.first_response_at) - EXTRACT(epoch_second FROM leads.created_at)
+      CAST(EXTRACT(epoch_second FROM leads.first_response_at) - EXTRACT(epoch_second FROM leads.created_at) AS DOUBLE)
     ) / 3600 AS inbound_response_hours__num
   FROM leads AS leads
   LEFT JOIN reps AS reps
@@ -24,37 +24,53 @@ WITH agg_leads_created_at AS (
       period
     FROM agg_leads_created_at
   ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period
-  FROM (
-    SELECT
-      DATEADD(MONTH, CAST(period AS INT), CAST((
-        SELECT
-          periods.lo
-        FROM bounds
-      ) AS DATE)) AS period
-    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
-      0,
-      DATEDIFF(
-        MONTH,
-        (
-          SELECT
-            periods.lo
-          FROM bounds
-        ),
-        (
-          SELECT
-            periods.hi
-          FROM bounds
-        )
-      ) + 1
-    ))) AS periods(seq, key, path, index, period, this)
-  ) AS periods(period)
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -63,7 +79,7 @@ WITH agg_leads_created_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   agg_leads_created_at.inbound_response_hours__num AS inbound_response_hours
 FROM grid

@@ -28,42 +28,66 @@ WITH ent_median_won_revenue_per_rep AS (
           period
         FROM ent_median_won_revenue_per_rep__agg_opportunities_closed_at
       ) AS scans
+    ), ent_median_won_revenue_per_rep__digits AS (
+      SELECT
+        0 AS d
+      UNION ALL
+      SELECT
+        1 AS d
+      UNION ALL
+      SELECT
+        2 AS d
+      UNION ALL
+      SELECT
+        3 AS d
+      UNION ALL
+      SELECT
+        4 AS d
+      UNION ALL
+      SELECT
+        5 AS d
+      UNION ALL
+      SELECT
+        6 AS d
+      UNION ALL
+      SELECT
+        7 AS d
+      UNION ALL
+      SELECT
+        8 AS d
+      UNION ALL
+      SELECT
+        9 AS d
     ), ent_median_won_revenue_per_rep__spine AS (
       SELECT
-        period
-      FROM (
-        SELECT
-          DATEADD(
-            MONTH,
-            CAST(period AS INT),
-            CAST((
-              SELECT
-                periods.lo
-              FROM ent_median_won_revenue_per_rep__bounds
-            ) AS DATE)
-          ) AS period
-        FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
-          0,
-          DATEDIFF(
-            MONTH,
-            (
-              SELECT
-                periods.lo
-              FROM ent_median_won_revenue_per_rep__bounds
-            ),
-            (
-              SELECT
-                periods.hi
-              FROM ent_median_won_revenue_per_rep__bounds
-            )
-          ) + 1
-        ))) AS periods(seq, key, path, index, period, this)
-      ) AS periods(period)
+        CAST(DATEADD(
+          MONTH,
+          d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000,
+          ent_median_won_revenue_per_rep__bounds.lo
+        ) AS DATE) AS period
+      FROM ent_median_won_revenue_per_rep__digits AS d0
+      CROSS JOIN ent_median_won_revenue_per_rep__digits AS d1
+      CROSS JOIN ent_median_won_revenue_per_rep__digits AS d2
+      CROSS JOIN ent_median_won_revenue_per_rep__digits AS d3
+      CROSS JOIN ent_median_won_revenue_per_rep__bounds
+      WHERE
+        (
+          d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+        ) * 28 <= DATEDIFF(
+          DAY,
+          ent_median_won_revenue_per_rep__bounds.lo,
+          ent_median_won_revenue_per_rep__bounds.hi
+        )
+        AND CAST(DATEADD(
+          MONTH,
+          d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000,
+          ent_median_won_revenue_per_rep__bounds.lo
+        ) AS DATE) <= ent_median_won_revenue_per_rep__bounds.hi
     ), ent_median_won_revenue_per_rep__grid AS (
       SELECT
-        ent_median_won_revenue_per_rep__spine.period,
-        dims.team,
-        dims.rep
+        ent_median_won_revenue_per_rep__spine.period AS period,
+        dims.team AS team,
+        dims.rep AS rep
       FROM ent_median_won_revenue_per_rep__spine
       CROSS JOIN (
         SELECT DISTINCT
@@ -73,7 +97,7 @@ WITH ent_median_won_revenue_per_rep AS (
       ) AS dims
     )
     SELECT
-      ent_median_won_revenue_per_rep__grid.period,
+      ent_median_won_revenue_per_rep__grid.period AS period,
       ent_median_won_revenue_per_rep__grid.team AS team,
       ent_median_won_revenue_per_rep__grid.rep AS rep,
       COALESCE(ent_median_won_revenue_per_rep__agg_opportunities_closed_at.won_revenue__num, 0) AS won_revenue
@@ -95,37 +119,53 @@ WITH ent_median_won_revenue_per_rep AS (
       period
     FROM ent_median_won_revenue_per_rep
   ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period
-  FROM (
-    SELECT
-      DATEADD(MONTH, CAST(period AS INT), CAST((
-        SELECT
-          periods.lo
-        FROM bounds
-      ) AS DATE)) AS period
-    FROM TABLE(FLATTEN(INPUT => ARRAY_GENERATE_RANGE(
-      0,
-      DATEDIFF(
-        MONTH,
-        (
-          SELECT
-            periods.lo
-          FROM bounds
-        ),
-        (
-          SELECT
-            periods.hi
-          FROM bounds
-        )
-      ) + 1
-    ))) AS periods(seq, key, path, index, period, this)
-  ) AS periods(period)
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.team
+    spine.period AS period,
+    dims.team AS team
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -134,7 +174,7 @@ WITH ent_median_won_revenue_per_rep AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.team AS team,
   ent_median_won_revenue_per_rep.median_won_revenue_per_rep__ent AS median_won_revenue_per_rep
 FROM grid

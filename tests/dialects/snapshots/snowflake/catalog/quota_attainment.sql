@@ -37,26 +37,58 @@ WITH agg_quotas_quarter_start AS (
       period
     FROM agg_opportunities_closed_at
   ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    periods.period
-  FROM TABLE(FLATTEN(INPUT => GENERATE_DATE_ARRAY(
+    CAST(DATEADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 3, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN bounds
+  WHERE
     (
-      SELECT
-        periods.lo
-      FROM bounds
-    ),
-    (
-      SELECT
-        periods.hi
-      FROM bounds
-    ),
-    INTERVAL '3 MONTH'
-  ))) AS periods(seq, key, path, index, period, this)
+      (
+        d0.d + d1.d * 10 + d2.d * 100
+      ) * 3
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 3, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.rep
+    spine.period AS period,
+    dims.rep AS rep
   FROM spine
   CROSS JOIN (
     SELECT
@@ -69,7 +101,7 @@ WITH agg_quotas_quarter_start AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.rep AS rep,
   CAST((
     COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)

@@ -1,12 +1,24 @@
 WITH agg_opportunities_closed_at AS (
   SELECT
-    CAST(DATE_TRUNC('WEEK', opportunities.closed_at) AS DATE) AS period,
+    CAST(DATEADD(
+      DAY,
+      -(
+        DATEDIFF(DAY, CAST('1900-01-01' AS DATE), CAST(opportunities.closed_at AS DATE)) % 7
+      ),
+      CAST(opportunities.closed_at AS DATE)
+    ) AS DATE) AS period,
     SUM(opportunities.amount) AS won_revenue__num
   FROM opportunities AS opportunities
   WHERE
     NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
   GROUP BY
-    CAST(DATE_TRUNC('WEEK', opportunities.closed_at) AS DATE)
+    CAST(DATEADD(
+      DAY,
+      -(
+        DATEDIFF(DAY, CAST('1900-01-01' AS DATE), CAST(opportunities.closed_at AS DATE)) % 7
+      ),
+      CAST(opportunities.closed_at AS DATE)
+    ) AS DATE)
 ), bounds AS (
   SELECT
     MIN(period) AS lo,
@@ -16,25 +28,56 @@ WITH agg_opportunities_closed_at AS (
       period
     FROM agg_opportunities_closed_at
   ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    periods.period
-  FROM TABLE(FLATTEN(INPUT => GENERATE_DATE_ARRAY(
+    CAST(DATEADD(DAY, (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 7, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
     (
-      SELECT
-        periods.lo
-      FROM bounds
-    ),
-    (
-      SELECT
-        periods.hi
-      FROM bounds
-    ),
-    INTERVAL '7 DAY'
-  ))) AS periods(seq, key, path, index, period, this)
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 7 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(DAY, (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 7, bounds.lo) AS DATE) <= bounds.hi
 )
 SELECT
-  spine.period,
+  spine.period AS period,
   SUM(COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)) OVER (
     PARTITION BY CAST(DATE_TRUNC('QUARTER', spine.period) AS DATE)
     ORDER BY spine.period

@@ -23,7 +23,7 @@ WITH ent_accounts_with_repeat_wins AS (
         accounts.account_name
     )
     SELECT
-      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period,
+      ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period AS period,
       ent_accounts_with_repeat_wins__agg_opportunities_closed_at.region AS region,
       ent_accounts_with_repeat_wins__agg_opportunities_closed_at.account AS account,
       COALESCE(ent_accounts_with_repeat_wins__agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
@@ -41,26 +41,58 @@ WITH ent_accounts_with_repeat_wins AS (
       period
     FROM ent_accounts_with_repeat_wins
   ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period
-  FROM UNNEST(SEQUENCE(
+    CAST(DATE_ADD('MONTH', CAST((
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 12 AS BIGINT), bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN bounds
+  WHERE
     (
-      SELECT
-        lo
-      FROM bounds
-    ),
-    (
-      SELECT
-        hi
-      FROM bounds
-    ),
-    INTERVAL '12' MONTH
-  )) AS periods(period)
+      (
+        d0.d + d1.d * 10 + d2.d * 100
+      ) * 12
+    ) * 28 <= DATE_DIFF('DAY', bounds.lo, bounds.hi)
+    AND CAST(DATE_ADD('MONTH', CAST((
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 12 AS BIGINT), bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.region
+    spine.period AS period,
+    dims.region AS region
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -69,7 +101,7 @@ WITH ent_accounts_with_repeat_wins AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   COALESCE(ent_accounts_with_repeat_wins.accounts_with_repeat_wins__ent, 0) AS accounts_with_repeat_wins
 FROM grid

@@ -3,11 +3,7 @@ WITH agg_opportunities_closed_at AS (
     CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
     COALESCE(opportunities.lead_source, 'unknown') AS lead_source,
     AVG(
-      DATE_DIFF(
-        'DAY',
-        DATE_TRUNC('DAY', CAST(opportunities.created_at AS DATE)),
-        DATE_TRUNC('DAY', CAST(opportunities.closed_at AS DATE))
-      )
+      DATE_DIFF('DAY', CAST(opportunities.created_at AS DATE), CAST(opportunities.closed_at AS DATE))
     ) AS sales_cycle_length__num
   FROM opportunities AS opportunities
   WHERE
@@ -24,26 +20,53 @@ WITH agg_opportunities_closed_at AS (
       period
     FROM agg_opportunities_closed_at
   ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period
-  FROM UNNEST(SEQUENCE(
+    CAST(DATE_ADD('MONTH', CAST(d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000 AS BIGINT), bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
     (
-      SELECT
-        lo
-      FROM bounds
-    ),
-    (
-      SELECT
-        hi
-      FROM bounds
-    ),
-    INTERVAL '1' MONTH
-  )) AS periods(period)
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATE_DIFF('DAY', bounds.lo, bounds.hi)
+    AND CAST(DATE_ADD('MONTH', CAST(d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000 AS BIGINT), bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
-    spine.period,
-    dims.lead_source
+    spine.period AS period,
+    dims.lead_source AS lead_source
   FROM spine
   CROSS JOIN (
     SELECT DISTINCT
@@ -52,7 +75,7 @@ WITH agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.lead_source AS lead_source,
   agg_opportunities_closed_at.sales_cycle_length__num AS sales_cycle_length
 FROM grid

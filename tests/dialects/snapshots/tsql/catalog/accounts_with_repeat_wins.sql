@@ -10,10 +10,7 @@ WITH ent_accounts_with_repeat_wins__agg_opportunities_closed_at AS (
   LEFT JOIN accounts AS accounts
     ON opportunities.account_id = accounts.account_id
   WHERE
-    NOT opportunities.closed_at IS NULL
-    AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
-    AND opportunities.closed_at < CAST('2026-01-01' AS DATE)
-    AND opportunities.stage = 'won'
+    NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
   GROUP BY
     CAST(DATETRUNC(YEAR, opportunities.closed_at) AS DATE),
     reps.region,
@@ -34,12 +31,63 @@ WITH ent_accounts_with_repeat_wins__agg_opportunities_closed_at AS (
   GROUP BY
     period,
     region
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period AS period
+    FROM ent_accounts_with_repeat_wins
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period AS period
-  FROM (VALUES
-    (CAST('2024-01-01' AS DATE)),
-    (CAST('2025-01-01' AS DATE))) AS periods(period)
+    CAST(DATEADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 12, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN bounds
+  WHERE
+    (
+      (
+        d0.d + d1.d * 10 + d2.d * 100
+      ) * 12
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 12, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
     spine.period AS period,
@@ -52,7 +100,7 @@ WITH ent_accounts_with_repeat_wins__agg_opportunities_closed_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   COALESCE(ent_accounts_with_repeat_wins.accounts_with_repeat_wins__ent, 0) AS accounts_with_repeat_wins
 FROM grid

@@ -1,72 +1,81 @@
 WITH agg_subscriptions_started_at AS (
   SELECT
-    CASE
-      WHEN subscriptions.started_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATETRUNC(MONTH, subscriptions.started_at) AS DATE)
-    END AS period,
+    CAST(DATETRUNC(MONTH, subscriptions.started_at) AS DATE) AS period,
     subscriptions.product AS product,
     COUNT_BIG(*) AS active_subscriptions__opens
   FROM subscriptions AS subscriptions
   WHERE
     NOT subscriptions.started_at IS NULL
-    AND subscriptions.started_at < CAST('2026-01-01' AS DATE)
   GROUP BY
-    CASE
-      WHEN subscriptions.started_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATETRUNC(MONTH, subscriptions.started_at) AS DATE)
-    END,
+    CAST(DATETRUNC(MONTH, subscriptions.started_at) AS DATE),
     subscriptions.product
 ), agg_subscriptions_cancelled_at AS (
   SELECT
-    CASE
-      WHEN subscriptions.cancelled_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATETRUNC(MONTH, subscriptions.cancelled_at) AS DATE)
-    END AS period,
+    CAST(DATETRUNC(MONTH, subscriptions.cancelled_at) AS DATE) AS period,
     subscriptions.product AS product,
     COUNT_BIG(*) AS active_subscriptions__closes
   FROM subscriptions AS subscriptions
   WHERE
     NOT subscriptions.cancelled_at IS NULL
-    AND subscriptions.cancelled_at < CAST('2026-01-01' AS DATE)
   GROUP BY
-    CASE
-      WHEN subscriptions.cancelled_at < CAST('2023-12-01' AS DATE)
-      THEN CAST('2023-12-01' AS DATE)
-      ELSE CAST(DATETRUNC(MONTH, subscriptions.cancelled_at) AS DATE)
-    END,
+    CAST(DATETRUNC(MONTH, subscriptions.cancelled_at) AS DATE),
     subscriptions.product
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_subscriptions_started_at
+    UNION ALL
+    SELECT
+      period
+    FROM agg_subscriptions_cancelled_at
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period AS period
-  FROM (VALUES
-    (CAST('2023-12-01' AS DATE)),
-    (CAST('2024-01-01' AS DATE)),
-    (CAST('2024-02-01' AS DATE)),
-    (CAST('2024-03-01' AS DATE)),
-    (CAST('2024-04-01' AS DATE)),
-    (CAST('2024-05-01' AS DATE)),
-    (CAST('2024-06-01' AS DATE)),
-    (CAST('2024-07-01' AS DATE)),
-    (CAST('2024-08-01' AS DATE)),
-    (CAST('2024-09-01' AS DATE)),
-    (CAST('2024-10-01' AS DATE)),
-    (CAST('2024-11-01' AS DATE)),
-    (CAST('2024-12-01' AS DATE)),
-    (CAST('2025-01-01' AS DATE)),
-    (CAST('2025-02-01' AS DATE)),
-    (CAST('2025-03-01' AS DATE)),
-    (CAST('2025-04-01' AS DATE)),
-    (CAST('2025-05-01' AS DATE)),
-    (CAST('2025-06-01' AS DATE)),
-    (CAST('2025-07-01' AS DATE)),
-    (CAST('2025-08-01' AS DATE)),
-    (CAST('2025-09-01' AS DATE)),
-    (CAST('2025-10-01' AS DATE)),
-    (CAST('2025-11-01' AS DATE)),
-    (CAST('2025-12-01' AS DATE))) AS periods(period)
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
     spine.period AS period,
@@ -81,32 +90,24 @@ WITH agg_subscriptions_started_at AS (
       product
     FROM agg_subscriptions_cancelled_at
   ) AS dims
-), stage1 AS (
-  SELECT
-    grid.period AS period,
-    grid.product AS product,
-    SUM(
-      COALESCE(agg_subscriptions_started_at.active_subscriptions__opens, 0) - COALESCE(agg_subscriptions_cancelled_at.active_subscriptions__closes, 0)
-    ) OVER (
-      PARTITION BY grid.product
-      ORDER BY grid.period
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    ) AS active_subscriptions
-  FROM grid
-  LEFT JOIN agg_subscriptions_started_at
-    ON agg_subscriptions_started_at.period = grid.period
-    AND agg_subscriptions_started_at.product IS NOT DISTINCT FROM grid.product
-  LEFT JOIN agg_subscriptions_cancelled_at
-    ON agg_subscriptions_cancelled_at.period = grid.period
-    AND agg_subscriptions_cancelled_at.product IS NOT DISTINCT FROM grid.product
 )
 SELECT
-  period,
-  product,
-  active_subscriptions
-FROM stage1
-WHERE
-  period >= CAST('2024-01-01' AS DATE)
+  grid.period AS period,
+  grid.product AS product,
+  SUM(
+    COALESCE(agg_subscriptions_started_at.active_subscriptions__opens, 0) - COALESCE(agg_subscriptions_cancelled_at.active_subscriptions__closes, 0)
+  ) OVER (
+    PARTITION BY grid.product
+    ORDER BY grid.period
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+  ) AS active_subscriptions
+FROM grid
+LEFT JOIN agg_subscriptions_started_at
+  ON agg_subscriptions_started_at.period = grid.period
+  AND agg_subscriptions_started_at.product IS NOT DISTINCT FROM grid.product
+LEFT JOIN agg_subscriptions_cancelled_at
+  ON agg_subscriptions_cancelled_at.period = grid.period
+  AND agg_subscriptions_cancelled_at.product IS NOT DISTINCT FROM grid.product
 ORDER BY
-  period,
-  product
+  grid.period,
+  grid.product

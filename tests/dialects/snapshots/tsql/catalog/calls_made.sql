@@ -7,41 +7,62 @@ WITH agg_activities_occurred_at AS (
   LEFT JOIN reps AS reps
     ON activities.rep_id = reps.rep_id
   WHERE
-    NOT activities.occurred_at IS NULL
-    AND activities.occurred_at >= CAST('2024-01-01' AS DATE)
-    AND activities.occurred_at < CAST('2026-01-01' AS DATE)
-    AND activities.activity_type = 'call'
+    NOT activities.occurred_at IS NULL AND activities.activity_type = 'call'
   GROUP BY
     CAST(DATETRUNC(MONTH, activities.occurred_at) AS DATE),
     reps.region
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period AS period
+    FROM agg_activities_occurred_at
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period AS period
-  FROM (VALUES
-    (CAST('2024-01-01' AS DATE)),
-    (CAST('2024-02-01' AS DATE)),
-    (CAST('2024-03-01' AS DATE)),
-    (CAST('2024-04-01' AS DATE)),
-    (CAST('2024-05-01' AS DATE)),
-    (CAST('2024-06-01' AS DATE)),
-    (CAST('2024-07-01' AS DATE)),
-    (CAST('2024-08-01' AS DATE)),
-    (CAST('2024-09-01' AS DATE)),
-    (CAST('2024-10-01' AS DATE)),
-    (CAST('2024-11-01' AS DATE)),
-    (CAST('2024-12-01' AS DATE)),
-    (CAST('2025-01-01' AS DATE)),
-    (CAST('2025-02-01' AS DATE)),
-    (CAST('2025-03-01' AS DATE)),
-    (CAST('2025-04-01' AS DATE)),
-    (CAST('2025-05-01' AS DATE)),
-    (CAST('2025-06-01' AS DATE)),
-    (CAST('2025-07-01' AS DATE)),
-    (CAST('2025-08-01' AS DATE)),
-    (CAST('2025-09-01' AS DATE)),
-    (CAST('2025-10-01' AS DATE)),
-    (CAST('2025-11-01' AS DATE)),
-    (CAST('2025-12-01' AS DATE))) AS periods(period)
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
     spine.period AS period,
@@ -54,7 +75,7 @@ WITH agg_activities_occurred_at AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.region AS region,
   COALESCE(agg_activities_occurred_at.calls_made__num, 0) AS calls_made
 FROM grid

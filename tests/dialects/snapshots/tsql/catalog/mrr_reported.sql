@@ -18,8 +18,6 @@ WITH agg_mrr_snapshots_snapshot_date_last AS (
         ON mrr_snapshots.account_id = accounts.account_id
       WHERE
         NOT mrr_snapshots.snapshot_date IS NULL
-        AND mrr_snapshots.snapshot_date >= CAST('2024-01-01' AS DATE)
-        AND mrr_snapshots.snapshot_date < CAST('2026-01-01' AS DATE)
       GROUP BY
         CAST(DATETRUNC(MONTH, mrr_snapshots.snapshot_date) AS DATE),
         accounts.segment,
@@ -28,34 +26,58 @@ WITH agg_mrr_snapshots_snapshot_date_last AS (
   ) AS ranked
   WHERE
     snapshot_day = last_day
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period AS period
+    FROM agg_mrr_snapshots_snapshot_date_last
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period AS period
-  FROM (VALUES
-    (CAST('2024-01-01' AS DATE)),
-    (CAST('2024-02-01' AS DATE)),
-    (CAST('2024-03-01' AS DATE)),
-    (CAST('2024-04-01' AS DATE)),
-    (CAST('2024-05-01' AS DATE)),
-    (CAST('2024-06-01' AS DATE)),
-    (CAST('2024-07-01' AS DATE)),
-    (CAST('2024-08-01' AS DATE)),
-    (CAST('2024-09-01' AS DATE)),
-    (CAST('2024-10-01' AS DATE)),
-    (CAST('2024-11-01' AS DATE)),
-    (CAST('2024-12-01' AS DATE)),
-    (CAST('2025-01-01' AS DATE)),
-    (CAST('2025-02-01' AS DATE)),
-    (CAST('2025-03-01' AS DATE)),
-    (CAST('2025-04-01' AS DATE)),
-    (CAST('2025-05-01' AS DATE)),
-    (CAST('2025-06-01' AS DATE)),
-    (CAST('2025-07-01' AS DATE)),
-    (CAST('2025-08-01' AS DATE)),
-    (CAST('2025-09-01' AS DATE)),
-    (CAST('2025-10-01' AS DATE)),
-    (CAST('2025-11-01' AS DATE)),
-    (CAST('2025-12-01' AS DATE))) AS periods(period)
+    CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS DATE) <= bounds.hi
 ), grid AS (
   SELECT
     spine.period AS period,
@@ -68,7 +90,7 @@ WITH agg_mrr_snapshots_snapshot_date_last AS (
   ) AS dims
 )
 SELECT
-  grid.period,
+  grid.period AS period,
   grid.segment AS segment,
   COALESCE(agg_mrr_snapshots_snapshot_date_last.mrr_reported__num, 0) AS mrr_reported
 FROM grid

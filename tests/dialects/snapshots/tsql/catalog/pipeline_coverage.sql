@@ -1,39 +1,21 @@
 WITH agg_opportunities_created_at AS (
   SELECT
-    CASE
-      WHEN opportunities.created_at < CAST('2023-10-01' AS DATE)
-      THEN CAST('2023-10-01' AS DATE)
-      ELSE CAST(DATETRUNC(QUARTER, opportunities.created_at) AS DATE)
-    END AS period,
+    CAST(DATETRUNC(QUARTER, opportunities.created_at) AS DATE) AS period,
     SUM(opportunities.amount) AS open_pipeline_at_start__opens
   FROM opportunities AS opportunities
   WHERE
     NOT opportunities.created_at IS NULL
-    AND opportunities.created_at < CAST('2026-01-01' AS DATE)
   GROUP BY
-    CASE
-      WHEN opportunities.created_at < CAST('2023-10-01' AS DATE)
-      THEN CAST('2023-10-01' AS DATE)
-      ELSE CAST(DATETRUNC(QUARTER, opportunities.created_at) AS DATE)
-    END
+    CAST(DATETRUNC(QUARTER, opportunities.created_at) AS DATE)
 ), agg_opportunities_closed_at AS (
   SELECT
-    CASE
-      WHEN opportunities.closed_at < CAST('2023-10-01' AS DATE)
-      THEN CAST('2023-10-01' AS DATE)
-      ELSE CAST(DATETRUNC(QUARTER, opportunities.closed_at) AS DATE)
-    END AS period,
+    CAST(DATETRUNC(QUARTER, opportunities.closed_at) AS DATE) AS period,
     SUM(opportunities.amount) AS open_pipeline_at_start__closes
   FROM opportunities AS opportunities
   WHERE
     NOT opportunities.closed_at IS NULL
-    AND opportunities.closed_at < CAST('2026-01-01' AS DATE)
   GROUP BY
-    CASE
-      WHEN opportunities.closed_at < CAST('2023-10-01' AS DATE)
-      THEN CAST('2023-10-01' AS DATE)
-      ELSE CAST(DATETRUNC(QUARTER, opportunities.closed_at) AS DATE)
-    END
+    CAST(DATETRUNC(QUARTER, opportunities.closed_at) AS DATE)
 ), agg_quotas_quarter_start AS (
   SELECT
     CAST(DATETRUNC(QUARTER, quotas.quarter_start) AS DATE) AS period,
@@ -41,49 +23,92 @@ WITH agg_opportunities_created_at AS (
   FROM quotas AS quotas
   WHERE
     NOT quotas.quarter_start IS NULL
-    AND quotas.quarter_start >= CAST('2023-10-01' AS DATE)
-    AND quotas.quarter_start < CAST('2026-01-01' AS DATE)
   GROUP BY
     CAST(DATETRUNC(QUARTER, quotas.quarter_start) AS DATE)
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM (
+    SELECT
+      period
+    FROM agg_opportunities_created_at
+    UNION ALL
+    SELECT
+      period
+    FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      period
+    FROM agg_quotas_quarter_start
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
 ), spine AS (
   SELECT
-    period AS period
-  FROM (VALUES
-    (CAST('2023-10-01' AS DATE)),
-    (CAST('2024-01-01' AS DATE)),
-    (CAST('2024-04-01' AS DATE)),
-    (CAST('2024-07-01' AS DATE)),
-    (CAST('2024-10-01' AS DATE)),
-    (CAST('2025-01-01' AS DATE)),
-    (CAST('2025-04-01' AS DATE)),
-    (CAST('2025-07-01' AS DATE)),
-    (CAST('2025-10-01' AS DATE))) AS periods(period)
-), stage1 AS (
-  SELECT
-    spine.period AS period,
-    CAST((
-      COALESCE(
-        SUM(
-          COALESCE(agg_opportunities_created_at.open_pipeline_at_start__opens, 0) - COALESCE(agg_opportunities_closed_at.open_pipeline_at_start__closes, 0)
-        ) OVER (ORDER BY spine.period ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-        0
-      )
-    ) AS FLOAT) / NULLIF((
-      COALESCE(agg_quotas_quarter_start.quota__num, 0)
-    ), 0) AS pipeline_coverage
-  FROM spine
-  LEFT JOIN agg_opportunities_created_at
-    ON agg_opportunities_created_at.period = spine.period
-  LEFT JOIN agg_opportunities_closed_at
-    ON agg_opportunities_closed_at.period = spine.period
-  LEFT JOIN agg_quotas_quarter_start
-    ON agg_quotas_quarter_start.period = spine.period
+    CAST(DATEADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 3, bounds.lo) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN bounds
+  WHERE
+    (
+      (
+        d0.d + d1.d * 10 + d2.d * 100
+      ) * 3
+    ) * 28 <= DATEDIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATEADD(MONTH, (
+      d0.d + d1.d * 10 + d2.d * 100
+    ) * 3, bounds.lo) AS DATE) <= bounds.hi
 )
 SELECT
-  period,
-  pipeline_coverage
-FROM stage1
-WHERE
-  period >= CAST('2024-01-01' AS DATE)
+  spine.period AS period,
+  CAST((
+    COALESCE(
+      SUM(
+        COALESCE(agg_opportunities_created_at.open_pipeline_at_start__opens, 0) - COALESCE(agg_opportunities_closed_at.open_pipeline_at_start__closes, 0)
+      ) OVER (ORDER BY spine.period ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+      0
+    )
+  ) AS FLOAT) / NULLIF((
+    COALESCE(agg_quotas_quarter_start.quota__num, 0)
+  ), 0) AS pipeline_coverage
+FROM spine
+LEFT JOIN agg_opportunities_created_at
+  ON agg_opportunities_created_at.period = spine.period
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = spine.period
+LEFT JOIN agg_quotas_quarter_start
+  ON agg_quotas_quarter_start.period = spine.period
 ORDER BY
-  period
+  spine.period

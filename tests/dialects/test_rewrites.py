@@ -1,0 +1,101 @@
+"""Each of the engine's dialect rewrites (engine/dialects.py `_REWRITES`), with the sqlglot
+behaviour it works around, and the rewritten SQL run on the real engine where one runs here
+(SQLite in process, ClickHouse through chdb; MariaDB for MySQL in
+tests/backends/test_mysql_adapter.py), against values computed in
+Python. When sqlglot changes a behaviour, the first assertion of its test says so, and the
+rewrite can go.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timezone
+
+import pytest
+import sqlglot
+from sqlglot.errors import ErrorLevel, UnsupportedError
+
+from sales_metrics.engine.dialects import to_sql
+
+STAMP = datetime(2025, 1, 2, 3, 4, 5)
+SECONDS = int(STAMP.replace(tzinfo=timezone.utc).timestamp())
+
+
+def plain(sql: str, dialect: str) -> str:
+    """What sqlglot alone makes of a DuckDB expression."""
+    return sqlglot.transpile(sql, read="duckdb", write=dialect,
+                             unsupported_level=ErrorLevel.RAISE)[0]
+
+
+def ours(sql: str, dialect: str) -> str:
+    return to_sql(sqlglot.parse_one(sql, read="duckdb"), dialect,
+                  unsupported_level=ErrorLevel.RAISE)
+
+
+def sqlite_value(sql: str):
+    with sqlite3.connect(":memory:") as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def chdb_value(sql: str):
+    chdb = pytest.importorskip("chdb", reason="chdb is not installed: pip install -e '.[test]'")
+    return chdb.query(sql, "CSV").bytes().decode().strip().strip('"')
+
+
+EPOCH = f"SELECT epoch(CAST('{STAMP:%Y-%m-%d %H:%M:%S}' AS TIMESTAMP)) AS s"
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "tsql", "clickhouse", "bigquery", "sqlite"])
+def test_epoch_has_no_time_to_unix(dialect):
+    assert "TIME_TO_UNIX" in plain(EPOCH, dialect)  # sqlglot's spelling: no such function
+    assert "TIME_TO_UNIX" not in ours(EPOCH, dialect)
+
+
+def test_epoch_runs_on_sqlite_and_clickhouse():
+    assert sqlite_value(ours(EPOCH, "sqlite")) == SECONDS
+    assert int(chdb_value(ours(EPOCH, "clickhouse"))) == SECONDS
+
+
+def test_day_differences_on_sqlite():
+    sql = "SELECT date_diff('day', CAST('2024-12-30 23:00:00' AS DATE), CAST('2025-03-02' AS DATE))"
+    with pytest.raises(UnsupportedError, match="DATEDIFF unsupported"):
+        plain(sql, "sqlite")
+    assert sqlite_value(ours(sql, "sqlite")) == (date(2025, 3, 2) - date(2024, 12, 30)).days
+
+
+@pytest.mark.parametrize("unit,expected", [
+    ("day", "2025-05-17"), ("month", "2025-05-01"), ("quarter", "2025-04-01"),
+    ("year", "2025-01-01")])
+def test_truncation_on_sqlite(unit, expected):
+    sql = f"SELECT CAST(date_trunc('{unit}', CAST('2025-05-17 10:11:12' AS TIMESTAMP)) AS DATE)"
+    assert "TIMESTAMP_TRUNC" in plain(sql, "sqlite")  # not a SQLite function
+    assert sqlite_value(ours(sql, "sqlite")) == expected
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_quarter_truncation_on_sqlite_every_month(month):
+    sql = f"SELECT CAST(date_trunc('quarter', CAST('2025-{month:02d}-28' AS DATE)) AS DATE)"
+    assert sqlite_value(ours(sql, "sqlite")) == date(2025, (month - 1) // 3 * 3 + 1, 1).isoformat()
+
+
+def test_exact_quantiles_on_clickhouse():
+    values = [3.0, 1.0, 4.0, 1.5, 9.0, 2.6]
+    rows = ", ".join(f"({v})" for v in values)
+    sql = (f"SELECT median(x) AS m, quantile_cont(x, 0.9) AS p FROM (VALUES {rows}) AS t(x)")
+    assert "MEDIAN(" in plain(sql, "clickhouse").upper()  # approximate there
+    assert "PERCENTILE_CONT(" in plain(sql, "clickhouse").upper()  # no such aggregate there
+    got = ours("SELECT median(x), quantile_cont(x, 0.9) FROM t", "clickhouse")
+    table = "(SELECT arrayJoin([" + ", ".join(map(str, values)) + "]) AS x) AS t"
+    median, p90 = chdb_value(got.replace("FROM t", f"FROM {table}")).split(",")
+    ordered = sorted(values)  # linear interpolation between closest ranks, by hand
+    assert float(median) == pytest.approx((ordered[2] + ordered[3]) / 2, rel=1e-12)
+    rank = 0.9 * (len(ordered) - 1)
+    low = int(rank)
+    assert float(p90) == pytest.approx(ordered[low] + (rank - low) * (ordered[low + 1] -
+                                                                      ordered[low]), rel=1e-12)
+
+
+def test_spark_percentile():
+    sql = "SELECT quantile_cont(x, 0.9) FROM t"
+    assert "PERCENTILE_CONT(" in plain(sql, "spark")  # Spark wants WITHIN GROUP there
+    assert "PERCENTILE(x, 0.9)" in ours(sql, "spark")
