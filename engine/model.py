@@ -83,6 +83,26 @@ LintLevel = Annotated[Literal["off", "warning", "error"],
                       BeforeValidator(lambda v: "off" if v is False else v)]
 
 
+class Limits(Definition):
+    """Limits on what definitions and requests may cost; each is refused with a clear line.
+
+    Definitions and request flags may come from people who did not write the project (a pull
+    request, an API call): these bound memory and time before anything reaches an engine.
+    """
+
+    file_bytes: int = Field(2_000_000, ge=1, description="Largest definition file read.")
+    yaml_aliases: int = Field(200, ge=0, description="YAML aliases (*name) one file may use.")
+    expression_depth: int = Field(100, ge=1, description="Deepest nesting of an expression, a "
+                                  "filter or a formula (parentheses, operators, calls).")
+    template_output: int = Field(100_000, ge=1, description="Characters one Jinja template "
+                                 "may render.")
+    template_loop: int = Field(10_000, ge=1, description="Items one Jinja loop or range() "
+                               "may go through.")
+    timeout: float | None = Field(600, gt=0, description="Seconds a query may run (override "
+                                  "with --timeout); null: no limit.")
+    max_rows: int = Field(1_000_000, ge=1, description="Rows a result may have.")
+
+
 class Project(Definition):
     """The project file (`project.yml`): settings shared by every definition."""
 
@@ -100,6 +120,10 @@ class Project(Definition):
     lint: dict[str, LintLevel] = Field(
         default_factory=dict, description="Severity of lint rules by code (off, warning or "
         "error), e.g. {missing-owner: off, ratio-not-subset: error}; see engine/rules/lint.py.")
+    limits: Limits = Field(default_factory=lambda: Limits())
+    allowed_paths: list[str] = Field(
+        default_factory=list, description="Folders outside the project that `path:` sources "
+        "and the DuckDB connection's `data:` may read (relative to project.yml, or absolute).")
 
 
 class Join(Definition):
