@@ -128,6 +128,8 @@ def open_target(project: "Project", chosen: "Target", **overrides: Any) -> Adapt
     secrets.register_settings(options, from_env)
     log.info("connecting to %s: %s", chosen.describe(), _shown(kind, options))
     adapter_class = _adapter_class(kind, chosen)
+    if hasattr(adapter_class, "project_options"):  # what only the project may decide
+        options.update(adapter_class.project_options(project))
     try:
         return adapter_class(root=project.root, **options)
     except ModuleNotFoundError as err:  # the driver, imported when the adapter opens

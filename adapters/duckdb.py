@@ -3,74 +3,188 @@
 ``data: <folder>`` exposes every Parquet/CSV file in the folder as a view named after the
 file, so the same ``table: opportunities`` source works here and on a warehouse. A database
 file is opened ``read_only``; the views live in DuckDB's in-memory temp catalog.
+
+**The sandbox.** The tool opens this engine itself, so it decides what the engine may read:
+the database file it opened, the files of the ``data:`` folder and the ``path:`` sources the
+project declares, nothing else. Once the views exist, ``allowed_paths`` lists exactly those
+files (resolved: a symlink in the data folder that leads out of the allowed folders is not
+exposed), then ``enable_external_access = false`` turns off every other file, URL, extension
+(``INSTALL``/``LOAD``), ``ATTACH`` and ``COPY``, and ``lock_configuration = true`` keeps any
+``SET`` from undoing it. Opened from a project (:meth:`DuckDBAdapter.project_options`), the
+``data:`` folder must lie in the project folder or in one of its ``allowed_paths``.
+
+**Time.** Each query runs on a worker thread while this one waits: Ctrl-C, or
+``statement_timeout`` seconds (default: the project's ``limits.timeout``), interrupts it
+with ``connection.interrupt()`` within a fraction of a second.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sales_metrics.engine.access import folders, outside, resolved
+from sales_metrics.engine.diagnostics import UsageError
 
 from .base import BaseAdapter, resolve_path
 
 if TYPE_CHECKING:
     import pyarrow
 
+    from sales_metrics.engine.project import Project
+
+log = logging.getLogger("metrics")
 _READERS = {".parquet": "read_parquet", ".csv": "read_csv_auto", ".tsv": "read_csv_auto"}
+_LOCK = ("SET enable_external_access = false", "SET lock_configuration = true")
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What a project lets its DuckDB connection read, and for how long a query may run."""
+
+    folders: tuple[Path, ...] = ()  # where `data:` may be: the project folder, allowed_paths
+    files: tuple[Path, ...] = ()  # the `path:` sources inside those folders, resolved
+    timeout: float | None = None
+
+    @classmethod
+    def of(cls, project: "Project") -> "Sandbox":
+        allowed = tuple(folders(project.root, project.settings.allowed_paths))
+        paths = [resolved(project.root, s.model.path)
+                 for s in project.catalog.sources.values() if s.model.path]
+        return cls(allowed, tuple(p for p in paths if not outside(p, allowed)),
+                   project.settings.limits.timeout)
 
 
 class DuckDBAdapter(BaseAdapter):
     name = "duckdb"
     dialect = "duckdb"
 
+    @classmethod
+    def project_options(cls, project: "Project") -> dict[str, Any]:
+        """Settings only the project gives (a profile cannot widen them)."""
+        return {"sandbox": Sandbox.of(project)}
+
     def __init__(self, root: Path = Path("."), database: str = ":memory:",
                  data: str | None = None, threads: int | None = None, writable: bool = False,
-                 schema: str | None = None, **extra: object) -> None:
+                 schema: str | None = None, statement_timeout: float | None = None,
+                 sandbox: Sandbox | None = None, **extra: object) -> None:
         import duckdb
 
         self._duckdb = duckdb
+        self.writable = writable
+        sandbox = sandbox if isinstance(sandbox, Sandbox) else None
+        self.timeout = float(statement_timeout) if statement_timeout else \
+            (sandbox.timeout if sandbox else None)
+        self.con = self._open(root, database, threads, writable)
+        if schema:
+            self._set_schema(schema)
+        readable = list(sandbox.files) if sandbox else []
+        if data:
+            readable += self._expose(self._data_folder(root, data, sandbox), sandbox)
+        self._lock(readable)
+
+    def _open(self, root: Path, database: str, threads: int | None, writable: bool) -> Any:
         memory = database in (":memory:", "")
         path = database if memory else str(resolve_path(root, database))
         if not memory and not writable and not Path(path).exists():
             raise self.fail(f"database file {path} does not exist")
         config = {"threads": threads} if threads else {}
         try:
-            self.con = duckdb.connect(path, read_only=not (memory or writable), config=config)
-        except duckdb.Error as err:
+            return self._duckdb.connect(path, read_only=not (memory or writable), config=config)
+        except self._duckdb.Error as err:
             raise self.fail(f"cannot open {path}: {err}") from None
-        if schema:
-            try:
-                quoted = schema.replace("'", "''")
-                self.con.execute(f"SET search_path = '{quoted}'")
-            except duckdb.Error as err:
-                raise self.fail(f"cannot use schema {schema}: {err}") from None
-        if data:
-            self._expose(resolve_path(root, data))
 
-    def _expose(self, folder: Path) -> None:
+    def _set_schema(self, schema: str) -> None:
+        try:
+            quoted = schema.replace("'", "''")
+            self.con.execute(f"SET search_path = '{quoted}'")
+        except self._duckdb.Error as err:
+            raise self.fail(f"cannot use schema {schema}: {err}") from None
+
+    def _data_folder(self, root: Path, data: str, sandbox: Sandbox | None) -> Path:
+        folder = resolve_path(root, data)
+        if sandbox and outside(folder.resolve(), sandbox.folders):
+            raise UsageError(f"duckdb: data folder {folder} is outside the project folder; "
+                             f"name it in project.yml's 'allowed_paths' to read it")
         if not folder.is_dir():
             raise self.fail(f"data folder {folder} does not exist; run "
                             "`python examples/generate.py` to create the sample data")
+        return folder
+
+    def _expose(self, folder: Path, sandbox: Sandbox | None) -> list[Path]:
+        allowed = (folder.resolve(), *(sandbox.folders if sandbox else ()))
+        exposed = []
         for file in sorted(folder.iterdir()):
             reader = _READERS.get(file.suffix.lower())
-            if reader and file.stem.isidentifier():
-                literal = str(file).replace("'", "''")
-                self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{file.stem}" AS '
-                                 f"SELECT * FROM {reader}('{literal}')")
+            if not reader or not file.stem.isidentifier():
+                continue
+            real = file.resolve()
+            if outside(real, allowed):
+                log.info("not exposing %s: it leads outside the allowed folders", file)
+                continue
+            literal = str(real).replace("'", "''")
+            self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{file.stem}" AS '
+                             f"SELECT * FROM {reader}('{literal}')")
+            exposed.append(real)
+        return exposed
+
+    def _lock(self, readable: list[Path]) -> None:
+        """Only ``readable`` (and the database file) from now on, for good."""
+        self.con.execute("SET allowed_paths = ?", [[str(p) for p in dict.fromkeys(readable)]])
+        for statement in _LOCK:
+            self.con.execute(statement)
 
     def execute(self, sql: str) -> "pyarrow.Table":
         duckdb = self._duckdb
         try:
             statements = self.con.extract_statements(sql)
-            if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-                raise self.fail("refused: only a single SELECT statement is ever run", sql)
-            relation = self.con.sql(sql)
-            return relation.to_arrow_table() if hasattr(relation, "to_arrow_table") \
-                else relation.arrow()
-        except KeyboardInterrupt:
-            self.con.interrupt()
-            raise
         except duckdb.Error as err:
             raise self.fail(str(err), sql) from None
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise self.fail("refused: only a single SELECT statement is ever run", sql)
+        return self._watched(sql)
+
+    def _watched(self, sql: str) -> "pyarrow.Table":
+        """Run on a worker thread; interrupt it on Ctrl-C or after the timeout."""
+        box: dict[str, Any] = {}
+        done = threading.Event()  # waited on, not joined: a join cut by Ctrl-C misreports
+        threading.Thread(target=self._fetch, args=(sql, box, done), daemon=True).start()
+        started = time.monotonic()
+        try:
+            while not done.wait(0.05):
+                if self.timeout and time.monotonic() - started > self.timeout:
+                    self._stop(done)
+                    raise self.fail(f"query stopped: it ran longer than statement_timeout "
+                                    f"({self.timeout:g} s; limits.timeout in project.yml)", sql)
+        except KeyboardInterrupt:
+            self._stop(done)
+            raise
+        if "error" in box:
+            error = box["error"]
+            if isinstance(error, self._duckdb.Error):
+                raise self.fail(str(error), sql) from None
+            raise error
+        return box["table"]
+
+    def _fetch(self, sql: str, box: dict[str, Any], done: threading.Event) -> None:
+        try:
+            relation = self.con.sql(sql)
+            box["table"] = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") \
+                else relation.arrow()
+        except BaseException as err:  # handed to the waiting thread, which raises it
+            box["error"] = err
+        finally:
+            done.set()
+
+    def _stop(self, done: threading.Event) -> None:
+        for _ in range(50):  # until the engine notices, however busy the machine is
+            self.con.interrupt()
+            if done.wait(0.2):
+                return
 
     def columns(self, table: str) -> dict[str, str]:
         try:
@@ -86,7 +200,7 @@ class DuckDBAdapter(BaseAdapter):
         return {r[0] for r in rows}
 
     def load_table(self, name: str, table: "pyarrow.Table", schema: str | None) -> None:
-        """Create or replace a table from Arrow (``metrics seed``; writable file only)."""
+        """Create or replace a table from Arrow (``metrics seed``, ``metrics test``)."""
         target = f'"{schema}"."{name}"' if schema else f'"{name}"'
         try:
             if schema:

@@ -32,6 +32,11 @@ ProfilesDirOpt = Annotated[Path | None, typer.Option(
     help="Folder of profiles.yml (default: the project's folder, then ~/.metrics).")]
 TimeoutOpt = Annotated[float, typer.Option(
     "--connect-timeout", min=0.1, help="Seconds to wait for the connection.")]
+QueryTimeoutOpt = Annotated[float | None, typer.Option(
+    "--timeout", min=0.001, show_default=False,
+    help="Seconds a query may run before it is stopped (the connection's statement_timeout; "
+         "default: limits.timeout in project.yml, 600). Connection types that cannot stop a "
+         "query (spark, sqlite, generic) refuse an explicit --timeout.")]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Log the target (secrets masked), the SQL and timings to stderr.")]
 
@@ -45,18 +50,57 @@ class Where:
     profiles_dir: Path | None = None
     connect_timeout: float = 10.0
     verbose: bool = False
+    timeout: float | None = None  # --timeout; None: the project's limits.timeout
 
     def open(self, project: Any) -> Any:
         from sales_metrics.adapters import connect
 
         return connect(project, target=self.target, connection=self.connection,
-                       profiles_dir=self.profiles_dir, connect_timeout=self.connect_timeout)
+                       profiles_dir=self.profiles_dir, connect_timeout=self.connect_timeout,
+                       **self._statement_timeout(project))
+
+    def _statement_timeout(self, project: Any) -> dict[str, float]:
+        """``statement_timeout`` for an adapter that takes it; an explicit --timeout for one
+        that cannot stop a query is refused rather than ignored."""
+        seconds = self.timeout if self.timeout is not None else project.settings.limits.timeout
+        if seconds is None:
+            return {}
+        from sales_metrics.adapters.profiles import resolve_target
+
+        chosen = resolve_target(project, None, self.target, self.connection, self.profiles_dir)
+        kind = str(chosen.settings.get("type", "duckdb")).lower()
+        if _takes_timeout(kind):
+            return {"statement_timeout": seconds}
+        if self.timeout is not None:
+            from sales_metrics.engine.diagnostics import UsageError
+
+            raise UsageError(f"--timeout: a '{kind}' connection cannot stop a query after a "
+                             "time; leave --timeout out")
+        return {}
 
     def label(self, project: Any) -> str:
         from sales_metrics.adapters.profiles import resolve_target
 
         chosen = resolve_target(project, None, self.target, self.connection, self.profiles_dir)
         return chosen.describe()
+
+
+def _takes_timeout(kind: str) -> bool:
+    """Whether the adapter of a connection type names ``statement_timeout`` among its
+    settings (one that passes unknown settings to a driver does not count)."""
+    import importlib
+    import inspect
+
+    from sales_metrics.adapters.base import REGISTRY
+
+    if kind not in REGISTRY:
+        return False  # connecting reports the unknown type
+    module, name = REGISTRY[kind].split(":")
+    try:
+        adapter = getattr(importlib.import_module(module, "sales_metrics.adapters"), name)
+    except ModuleNotFoundError:
+        return False  # connecting reports the missing driver
+    return "statement_timeout" in inspect.signature(adapter.__init__).parameters
 
 
 def against(value: str, profiles_dir: Path | None, timeout: float, verbose: bool) -> Where:
@@ -91,11 +135,14 @@ def step(label: str, index: int, total: int, show: bool) -> Iterator[None]:
     text = f"{label}: query {index} of {total}"
     started = time.monotonic()
     if show:
-        from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as progress:
+        from .literal import console, visible
+
+        text = visible(text)  # a target's name or path, shown as written
+        with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
+                      TimeElapsedColumn(), console=console(stderr=True),
+                      transient=True) as progress:
             progress.add_task(text, total=None)
             yield
     else:

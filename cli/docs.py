@@ -43,8 +43,12 @@ def write_docs(project: Project, output: Path) -> None:
     if target.exists() and not _replaceable(target):
         raise UsageError(f"{output} exists and was not written by `metrics docs`; choose "
                          "another --output, or empty that folder first")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as err:  # a file where a folder should be, a folder that is read-only
+        raise UsageError(f"cannot write {output}: {err.strerror or err}"
+                         + (f": {err.filename}" if err.filename else "")) from None
     try:
         pages = build(project, tmp)
         umask = os.umask(0)

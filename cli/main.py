@@ -18,8 +18,8 @@ import typer
 
 from sales_metrics.engine.diagnostics import MetricsError
 
-from .connections import (ConnectionOpt, ProfilesDirOpt, TargetOpt, TimeoutOpt, VerboseOpt,
-                          Where)
+from .connections import (ConnectionOpt, ProfilesDirOpt, QueryTimeoutOpt, TargetOpt, TimeoutOpt,
+                          VerboseOpt, Where)
 
 OK, INVALID, USAGE = 0, 1, 2
 T = TypeVar("T")
@@ -96,8 +96,10 @@ def _guard(action: Callable[[], T]) -> T:
     try:
         return action()
     except MetricsError as err:
+        from .literal import visible
+
         for line in err.lines():
-            typer.echo(line, err=True)
+            typer.echo(visible(line), err=True)
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
@@ -105,6 +107,21 @@ def _guard(action: Callable[[], T]) -> T:
     except BrokenPipeError:  # `metrics run | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(OK) from None
+    except (OSError, UnicodeDecodeError) as err:
+        typer.echo(_file_problem(err), err=True)
+        raise typer.Exit(USAGE) from None
+
+
+def _file_problem(err: OSError | UnicodeDecodeError) -> str:
+    """A file a flag names that cannot be read or is not text: one line. An OSError without
+    a file name is not about the user's files: it stays a traceback, as our bug."""
+    from .literal import visible
+
+    if isinstance(err, UnicodeDecodeError):
+        return f"error: a file read is not UTF-8 text ({err.reason} at byte {err.start})"
+    if err.filename is None:
+        raise err
+    return visible(f"error: cannot use {err.filename}: {err.strerror or err}")
 
 
 def _load(project: Path | None):
@@ -115,8 +132,10 @@ def _load(project: Path | None):
 
 def _request_options(grain: GrainOpt | None, by: list[str] | None, start: str | None,
                      end: str | None, where: list[str] | None) -> dict:
-    return {"grain": grain.value if grain else None, "by": by or [], "start": start,
-            "end": end, "where": where or []}
+    from .checks import day
+
+    return {"grain": grain.value if grain else None, "by": by or [],
+            "start": day(start, "start"), "end": day(end, "end"), "where": where or []}
 
 
 @app.command()
@@ -153,8 +172,13 @@ def validate(
 
             where = where_of(against, profiles_dir, connect_timeout, verbose)
             diagnostics = diagnostics + check_against(project, where, fmt.value)
-            if any(d.severity == "error" for d in diagnostics):
-                project = None
+        elif project is not None:
+            from sales_metrics.adapters.local import check_local_data, is_local
+
+            if is_local(project, profiles_dir):  # the data is here: check it too, no flag
+                diagnostics = diagnostics + check_local_data(project)
+        if project is not None and any(d.severity == "error" for d in diagnostics):
+            project = None
         output.print_diagnostics(diagnostics, fmt.value)
         warned = strict and any(d.severity == "warning" for d in diagnostics)
         if project is not None and fmt is DiagnosticFormat.text:
@@ -192,48 +216,55 @@ def run(
     = None,
     grain: GrainArg = None, by: ByOpt = None, start: StartOpt = None, end: EndOpt = None,
     where: WhereOpt = None,
-    fmt: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", case_sensitive=False, help="table for people; csv, json, parquet for tools.")]
-    = OutputFormat.table,
+    fmt: Annotated[OutputFormat | None, typer.Option(
+        "--format", "-f", case_sensitive=False, show_default=False,
+        help="table for people; csv, json, parquet for tools (default: from the --output "
+             "suffix, else table).")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--output", "-o", show_default=False, help="Write to this file (whole or not at all).")]
-    = None,
+        "--output", "-o", show_default=False, help="Write to this file (whole or not at all); "
+        ".csv, .json, .parquet, or .txt for the table.")] = None,
     project: ProjectOpt = None, target: TargetOpt = None, connection: ConnectionOpt = None,
     profiles_dir: ProfilesDirOpt = None, connect_timeout: TimeoutOpt = 10.0,
-    verbose: VerboseOpt = False,
+    timeout: QueryTimeoutOpt = None, verbose: VerboseOpt = False,
 ) -> None:
     """Compute metrics per period and print them (or write them to --output)."""
     from . import output
 
     def body() -> None:
+        from .checks import output_format, writable
         from .connections import interactive, setup_logging, step
 
         setup_logging(verbose)
-        loaded = _load(project)
         if fmt is OutputFormat.parquet and out is None:
             raise output.usage("--format parquet writes a binary file; add --output FILE")
+        chosen = OutputFormat(output_format(fmt.value if fmt else None, out))
+        if out is not None:
+            writable(out)
+        loaded = _load(project)
         options = _request_options(grain, by, start, end, where)
         names = metric or _whole_catalog(loaded, options)
         sql = loaded.compile(names, **options)  # a bad request fails before connecting
-        place = Where(target, connection, profiles_dir, connect_timeout, verbose)
+        place = Where(target, connection, profiles_dir, connect_timeout, verbose, timeout)
         with place.open(loaded) as conn:
             if conn.dialect != loaded.settings.dialect:
                 sql = loaded.compile(names, dialect=conn.dialect, **options)
             _log_sql(sql)
-            show = interactive(fmt is not OutputFormat.table, verbose)
+            show = interactive(chosen is not OutputFormat.table, verbose)
             with step(place.label(loaded), 1, 1, show):
-                table = conn.execute(sql)
+                table = loaded.check_rows(conn.execute(sql))
         grain_used = options["grain"] or loaded.catalog.metrics[names[0]].model.grain.value
-        output.emit(table, fmt.value, out, loaded, names, grain_used, by_file=not metric)
+        output.emit(table, chosen.value, out, loaded, names, grain_used, by_file=not metric)
 
     _guard(body)
 
 
 def _whole_catalog(loaded, options: dict) -> list[str]:
     """Every metric that this grain and grouping allow; a note for each one left out."""
+    from .literal import visible
+
     names, skipped = loaded.runnable(loaded.catalog.metrics, **options)
     for name, why in skipped.items():
-        typer.echo(f"note: skipped {name}: {why}", err=True)
+        typer.echo(f"note: skipped {name}: {visible(why)}", err=True)
     if not names:
         raise MetricsError("no metric of the catalog can be computed for this request")
     return names
@@ -331,7 +362,7 @@ def diff(
         "--fail-on-breaking", help="Exit 1 when a change breaks consumers (for CI).")] = False,
     target: TargetOpt = None, connection: ConnectionOpt = None,
     profiles_dir: ProfilesDirOpt = None, connect_timeout: TimeoutOpt = 10.0,
-    verbose: VerboseOpt = False,
+    timeout: QueryTimeoutOpt = None, verbose: VerboseOpt = False,
 ) -> None:
     """Compare the definitions at a git ref with the working tree: added, removed, renamed
     and changed metrics, which changes break consumers, and (--values) how values move."""
@@ -340,7 +371,7 @@ def diff(
         from .diff.command import command
 
         setup_logging(verbose)
-        place = Where(target, connection, profiles_dir, connect_timeout, verbose)
+        place = Where(target, connection, profiles_dir, connect_timeout, verbose, timeout)
         options = _request_options(grain, None, start, end, None)
         del options["by"], options["where"]
         return command(path, base, fmt.value, values, options, top, fail_on_breaking, place)
@@ -379,13 +410,14 @@ def test_(
     fmt: Annotated[TestFormat, typer.Option(
         "--format", "-f", case_sensitive=False, help="text, or github to also annotate "
         "failures in a pull request.")] = TestFormat.text,
+    timeout: QueryTimeoutOpt = None,
 ) -> None:
     """Run the KPI tests (the 'tests:' lists of the YAML files) on DuckDB in memory;
     exit 1 when a test fails or is invalid."""
     def body() -> int:
         from .testing import run as run_tests
 
-        return run_tests(path, select or [], fmt.value)
+        return run_tests(path, select or [], fmt.value, timeout)
 
     raise typer.Exit(_guard(body))
 

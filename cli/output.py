@@ -16,6 +16,7 @@ import typer
 from sales_metrics.engine.diagnostics import Diagnostic, UsageError
 
 from . import formatting
+from .literal import console as literal_console, text as literal, visible
 
 if TYPE_CHECKING:
     import pyarrow
@@ -32,10 +33,10 @@ def print_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> None:
         typer.echo(json.dumps([d.to_dict() for d in diagnostics], indent=2))
     elif fmt == "github":
         for d in diagnostics:
-            typer.echo(d.github())
+            typer.echo(visible(d.github()))
     else:
         for d in diagnostics:
-            typer.echo(d.render(), err=True)
+            typer.echo(visible(d.render()), err=True)
         counts = [f"{n} {kind}{'s' * (n != 1)}" for kind in ("error", "warning")
                   if (n := sum(d.severity == kind for d in diagnostics))]
         if counts:
@@ -73,11 +74,19 @@ def _deliver(out: Path | None, write: Callable) -> None:
         write(sys.stdout.buffer)
         sys.stdout.flush()
         return
+    from .checks import writable
+
+    writable(out)  # checked before the query too; again, as the folder may have changed
     target = out.expanduser().resolve()
-    if not target.parent.is_dir():
-        raise usage(f"cannot write {out}: folder {target.parent} does not exist")
-    if target.is_dir():
-        raise usage(f"cannot write {out}: it is a folder; name a file inside it")
+    try:
+        _replace(target, write)
+    except OSError as err:  # the disk is full, the folder was made read-only meanwhile
+        raise usage(f"cannot write {out}: {err.strerror or err}") from None
+    typer.echo(f"wrote {out}", err=True)
+
+
+def _replace(target: Path, write: Callable) -> None:
+    """Write a temporary file beside ``target`` and rename it; on any failure, remove it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -87,7 +96,6 @@ def _deliver(out: Path | None, write: Callable) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
-    typer.echo(f"wrote {out}", err=True)
 
 
 def _mode_for(target: Path) -> int:
@@ -115,11 +123,8 @@ def render_table(table: "pyarrow.Table", project: "Project", metrics: list[str],
     """
     import io
 
-    from rich.console import Console
-
     buffer = io.StringIO()
-    console = Console(width=width, file=buffer, force_terminal=sys.stdout.isatty(),
-                      highlight=False)
+    console = literal_console(width=width, file=buffer, force_terminal=sys.stdout.isatty())
     for title, chunk in _chunks(table, project, metrics, width, by_file):
         console.print(_rich_table(table, project, chunk, grain, title))
     return buffer.getvalue()
@@ -153,18 +158,19 @@ def _rich_table(table: "pyarrow.Table", project: "Project", metrics: list[str], 
 
     settings = project.settings
     keys = [c for c in table.column_names if c not in project.metrics]
-    view = Table(title=title, title_justify="left", title_style="bold", header_style="bold")
+    view = Table(title=literal(title) if title else None, title_justify="left",
+                 title_style="bold", header_style="bold")
     for key in keys:
-        view.add_column(key.replace("_", " ").capitalize(), no_wrap=True)
+        view.add_column(literal(key.replace("_", " ").capitalize()), no_wrap=True)
     for name in metrics:
         m = project.metrics[name]
         head = m.title + (f"\n{formatting.target(m.target, m.format, settings.currency_symbol)}"
                           if m.target else "")
-        view.add_column(head, justify="right")
+        view.add_column(literal(head), justify="right")
     columns = {c: table.column(c).to_pylist() for c in keys + metrics}
     for i in range(table.num_rows):
-        cells = [formatting.period(columns[k][i], grain, settings)
-                 if k == "period" else _text(columns[k][i]) for k in keys]
+        cells = [literal(formatting.period(columns[k][i], grain, settings)
+                         if k == "period" else _text(columns[k][i])) for k in keys]
         cells += [_cell(columns[name][i], project.metrics[name], settings.currency_symbol)
                   for name in metrics]
         view.add_row(*cells)
@@ -175,18 +181,17 @@ def _text(value: object) -> str:
     return "–" if value is None else str(value)
 
 
-def _cell(value, metric, currency: str) -> str:
+def _cell(value, metric, currency: str):
     if value is None and getattr(metric, "min_denominator", None) is not None:
-        return "[dim]insufficient[/dim]"
+        return literal("insufficient", "dim")
     text = formatting.value(value, metric.format, currency)
     hit = formatting.on_target(value, metric.target) if metric.target else None
     if hit is None:
-        return text
-    return f"[green]{text} ✓[/green]" if hit else f"[red]{text} ✗[/red]"
+        return literal(text)
+    return literal(f"{text} ✓", "green") if hit else literal(f"{text} ✗", "red")
 
 
 def print_list(project: "Project") -> None:
-    from rich.console import Console
     from rich.table import Table
 
     view = Table(header_style="bold")
@@ -199,12 +204,12 @@ def print_list(project: "Project") -> None:
                 "BalanceMetric": "balance", "ConversionMetric": "conversion"}.get(
             type(m).__name__, "ratio" if getattr(m, "denominator", None) else "simple")
         sources = ", ".join(sorted(project.catalog.metric_sources(name)))
-        view.add_row(name, m.label or "", kind, sources, m.grain.value, m.format.value,
-                     m.owner or "")
-    Console(width=_width(None), highlight=False).print(view)
+        view.add_row(*(literal(cell) for cell in (name, m.label or "", kind, sources,
+                                                  m.grain.value, m.format.value, m.owner or "")))
+    literal_console(width=_width(None)).print(view)
 
 
 def print_metric(project: "Project", name: str, dialect: str | None) -> None:
     from .lineage import describe
 
-    typer.echo(describe(project, name, dialect))
+    typer.echo(visible(describe(project, name, dialect)))

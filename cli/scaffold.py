@@ -23,6 +23,9 @@ connection:                     # where `metrics run` executes
   type: duckdb
   database: ":memory:"
   data: ../data                 # every CSV/Parquet file there is a table named after the file
+# Definitions and the engine may read only the project's own folder and these (relative to
+# this file): ../data is outside metrics/, so it is named here.
+allowed_paths: [../data]
 week_start: monday
 fiscal_year_start_month: 1
 currency_symbol: "$"

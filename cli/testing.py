@@ -23,6 +23,7 @@ import typer
 from sales_metrics.engine.diagnostics import AdapterError, Diagnostic, UsageError, did_you_mean, relpath
 
 from . import formatting, output
+from .literal import console as literal_console, join, text as literal, visible
 
 if TYPE_CHECKING:
     import pyarrow
@@ -44,7 +45,7 @@ class Outcome:
 MISSING = object()  # no result row for the expected period and dimension values
 
 
-def run(path: Path | None, select: list[str], fmt: str) -> int:
+def run(path: Path | None, select: list[str], fmt: str, timeout: float | None = None) -> int:
     from sales_metrics.engine.kpitests import cases as testcases
     from sales_metrics.engine.project import load_project
 
@@ -63,7 +64,8 @@ def run(path: Path | None, select: list[str], fmt: str) -> int:
         hint = did_you_mean(select[0], names) or f"tests: {', '.join(sorted(names))}"
         raise UsageError(f"no test matches {', '.join(select)}; {hint}")
     output.print_diagnostics(diagnostics, fmt)
-    outcomes = [_outcome(project, p) for p in prepared]
+    seconds = timeout if timeout is not None else project.settings.limits.timeout
+    outcomes = [_outcome(project, p, seconds) for p in prepared]
     _report(project, outcomes, fmt)
     _summary(outcomes, len(matched) - len(prepared), time.perf_counter() - started)
     bad = any(o.failures or o.error for o in outcomes)
@@ -98,18 +100,19 @@ def _inside(project: "Project", path: Path | None):
 
 # ----------------------------------------------------------------------------- running
 
-def _outcome(project: "Project", prepared: "Prepared") -> Outcome:
+def _outcome(project: "Project", prepared: "Prepared", timeout: float | None) -> Outcome:
     try:
-        table = _execute(project, prepared)
+        table = _execute(project, prepared, timeout)
     except AdapterError as err:
         return Outcome(prepared, [], str(err))
     return Outcome(prepared, _compare(project, prepared, table))
 
 
-def _execute(project: "Project", prepared: "Prepared") -> "pyarrow.Table":
+def _execute(project: "Project", prepared: "Prepared", timeout: float | None
+             ) -> "pyarrow.Table":
     from sales_metrics.adapters.duckdb import DuckDBAdapter
 
-    with DuckDBAdapter(root=project.root) as conn:  # a fresh database in memory
+    with DuckDBAdapter(root=project.root, statement_timeout=timeout) as conn:  # a fresh database in memory
         for table in prepared.tables:
             conn.load_table(table.name, _arrow(table), table.schema)
         return conn.execute(prepared.sql)
@@ -158,33 +161,32 @@ def _close(actual: Any, wanted: float | None, tolerance: float) -> bool:
 # ----------------------------------------------------------------------------- reporting
 
 def _report(project: "Project", outcomes: list[Outcome], fmt: str) -> None:
-    from rich.console import Console
-
-    console = Console(file=sys.stdout, width=_width(), highlight=False,
-                      force_terminal=sys.stdout.isatty())
+    console = literal_console(file=sys.stdout, width=_width(),
+                              force_terminal=sys.stdout.isatty())
     for o in outcomes:
         case, where = o.prepared.case, o.prepared.span
-        if not (o.failures or o.error):
-            console.print(f"[green]PASS[/green] {case.name}  [dim]{where.path}:{where.line}[/dim]")
+        failed = bool(o.failures or o.error)
+        console.print(join(literal("FAIL", "red") if failed else literal("PASS", "green"),
+                           f" {case.name}  ", literal(f"{where.path}:{where.line}", "dim")))
+        if not failed:
             continue
-        console.print(f"[red]FAIL[/red] {case.name}  [dim]{where.path}:{where.line}[/dim]")
         if case.description:
             console.print(_indent(" ".join(case.description.split())))
         if o.error:
-            console.print(_indent(f"could not run: {o.error}"), markup=False)
+            console.print(_indent(f"could not run: {o.error}"))
         else:
             console.print(f"     {len(o.failures)} of {len(o.prepared.checks)} expected "
                           "values differ:")
             console.print(_table(project, o))
     if fmt == "github":
         for d in _annotations(project, outcomes):
-            typer.echo(d.github())
+            typer.echo(visible(d.github()))
 
 
 def _indent(text: str):
     from rich.padding import Padding
 
-    return Padding(text, (0, 0, 0, 5), expand=False)
+    return Padding(literal(text), (0, 0, 0, 5), expand=False)
 
 
 def _table(project: "Project", outcome: Outcome):
@@ -193,14 +195,14 @@ def _table(project: "Project", outcome: Outcome):
     prepared = outcome.prepared
     view = Table(header_style="bold")
     for head in ("Line", "Period", *prepared.case.by, "Metric", "Expected", "Actual"):
-        view.add_column(head.replace("_", " ").capitalize() if head not in ("Line",) else head,
+        view.add_column(literal(head.replace("_", " ").capitalize() if head != "Line" else head),
                         justify="right" if head in ("Expected", "Actual") else "left")
     for check, actual in outcome.failures:
-        view.add_row(str(check.span.line), _period(project, prepared, check.period),
-                     *(_text(v) for v in check.dims), check.metric,
-                     _value(project, check.metric, check.value),
-                     "[red]no such row[/red]" if actual is MISSING
-                     else f"[red]{_value(project, check.metric, actual)}[/red]")
+        cells = (str(check.span.line), _period(project, prepared, check.period),
+                 *(_text(v) for v in check.dims), check.metric,
+                 _value(project, check.metric, check.value))
+        view.add_row(*map(literal, cells), literal(
+            "no such row" if actual is MISSING else _value(project, check.metric, actual), "red"))
     return view
 
 

@@ -165,17 +165,35 @@ class Catalog:
 
     def allowed_dimensions(self, name: str) -> set[str] | None:
         """What a metric may be grouped by: its own list, else what all its inputs allow
-        (None: anything its sources offer)."""
-        metric = self.metrics.get(name)
-        if metric is None:
-            return None
-        if metric.model.dimensions is not None:
-            return set(metric.model.dimensions)
-        inner = [self.allowed_dimensions(r) for r in metric.references()]
-        known = [s for s in inner if s is not None]
-        entity = getattr(metric.model, "entity", None)
-        common = set.intersection(*known) if known else None
-        return common - {entity} if common is not None and entity else common
+        (None: anything its sources offer). No recursion, and a loop of metrics (refused by
+        validation) cannot make it run forever."""
+        allowed: dict[str, set[str] | None] = {}
+        for current in self._inputs_first(name):
+            metric = self.metrics[current]
+            if metric.model.dimensions is not None:
+                allowed[current] = set(metric.model.dimensions)
+                continue
+            known = [s for r in metric.references() if (s := allowed.get(r)) is not None]
+            entity = getattr(metric.model, "entity", None)
+            common = set.intersection(*known) if known else None
+            allowed[current] = common - {entity} if common is not None and entity else common
+        return allowed.get(name)
+
+    def _inputs_first(self, name: str) -> list[str]:
+        """A metric and those it is computed from, each after its own inputs (depth first,
+        on a stack; a reference back to a metric still being visited is skipped)."""
+        order: list[str] = []
+        seen: set[str] = set()
+        stack: list[tuple[str, bool]] = [(name, False)]
+        while stack:
+            current, done = stack.pop()
+            if done:
+                order.append(current)
+            elif current not in seen and current in self.metrics:
+                seen.add(current)
+                stack.append((current, True))
+                stack.extend((r, False) for r in self.metrics[current].references())
+        return order
 
     def metric_sources(self, name: str) -> set[str]:
         """The sources a metric reads, through the metrics it names."""

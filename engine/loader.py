@@ -20,6 +20,8 @@ from .templating import TemplateProblem, Templates
 from .yamlspan import Loc, SpanMap, read_yaml
 
 PROJECT_FILE = "project.yml"
+# Connection profiles (adapters/profiles.py reads them): never definitions, wherever they are.
+PROFILE_FILES = ("profiles.yml", "profiles.yaml")
 D = TypeVar("D", bound=Definition)
 _NESTED: dict[str, type[BaseModel]] = {
     "numerator": Measure, "denominator": Measure, "target": Target, "joins": Join,
@@ -65,16 +67,22 @@ def load(path: Path | None = None) -> Loaded:
     project_file = find_project(path)
     root = project_file.parent
     project, diagnostics = _load_project(project_file)
-    templates = Templates(project.vars, root / project.macros)
+    templates = Templates(project.vars, root / project.macros, project.limits)
     loaded = Loaded(root, project, templates, diagnostics=diagnostics + templates.problems)
     if diagnostics:  # definitions depend on the project's vars and macros: fix it first
         return loaded
-    macro_dir = (root / project.macros).resolve()
-    for file in sorted(root.rglob("*.y*ml")):
-        if file.suffix in (".yml", ".yaml") and file != project_file \
-                and macro_dir not in file.resolve().parents:
-            _load_file(loaded, file)
+    for file in definition_files(root, project_file, project.macros):
+        _load_file(loaded, file)
     return loaded
+
+
+def definition_files(root: Path, project_file: Path, macros: str) -> list[Path]:
+    """The YAML files under the project folder that hold definitions: not the project file,
+    not a connection profile file, nothing in the macros folder."""
+    macro_dir = (root / macros).resolve()
+    return [file for file in sorted(root.rglob("*.y*ml"))
+            if file.suffix in (".yml", ".yaml") and file != project_file
+            and file.name not in PROFILE_FILES and macro_dir not in file.resolve().parents]
 
 
 def _load_project(file: Path) -> tuple[Project, list[Diagnostic]]:
@@ -98,7 +106,7 @@ def _fallback_project(file: Path) -> Project:
 def _load_file(loaded: Loaded, file: Path) -> None:
     display = relpath(file)
     loaded.files.append(display)
-    data, spans, problems = read_yaml(file, display)
+    data, spans, problems = read_yaml(file, display, loaded.project.limits)
     loaded.diagnostics += problems
     if data is None:
         return
@@ -137,7 +145,7 @@ def _render(value: Any, loc: Loc, spans: SpanMap, templates: Templates,
         except TemplateProblem as err:
             span = spans.value(loc)
             line = span.shifted(lines=err.line - 1) if err.line > 1 else span
-            out.append(Diagnostic("template-error", str(err), line,
+            out.append(Diagnostic(err.code, str(err), line, err.hint or
                                   "define it under 'vars' in project.yml or fix the template"))
             spans.broken.add(loc)
             return value

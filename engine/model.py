@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       model_validator)
 
-from .yamlspan import SpanMap
+from .yamlspan import FILE_BYTES, YAML_ALIASES, SpanMap
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
 SqlText = Annotated[str, Field(min_length=1)]
@@ -90,8 +90,9 @@ class Limits(Definition):
     request, an API call): these bound memory and time before anything reaches an engine.
     """
 
-    file_bytes: int = Field(2_000_000, ge=1, description="Largest definition file read.")
-    yaml_aliases: int = Field(200, ge=0, description="YAML aliases (*name) one file may use.")
+    file_bytes: int = Field(FILE_BYTES, ge=1, description="Largest definition file read.")
+    yaml_aliases: int = Field(YAML_ALIASES, ge=0, description="YAML aliases (*name) one file "
+                              "may use, each counted with the aliases in what it repeats.")
     expression_depth: int = Field(100, ge=1, description="Deepest nesting of an expression, a "
                                   "filter or a formula (parentheses, operators, calls).")
     template_output: int = Field(100_000, ge=1, description="Characters one Jinja template "

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from collections.abc import Iterable
 
-from . import loader, rules
+from . import loader, rules, sql
 from .catalog import Catalog
 from .resolve import resolve
+from .rules import references
 from .diagnostics import DefinitionError, Diagnostic, UsageError
 from .model import Grain, Metric
 
@@ -102,8 +103,20 @@ class Project:
         return ok, skipped
 
     def query(self, metrics: Iterable[str], connection: Connection, **options) -> "pyarrow.Table":
-        """Run a request on an adapter; one SELECT, results as an Arrow table."""
-        return connection.execute(self.compile(metrics, dialect=connection.dialect, **options))
+        """Run a request on an adapter; one SELECT, results as an Arrow table of at most
+        ``limits.max_rows`` rows (project.yml): more is refused, not cut."""
+        table = connection.execute(self.compile(metrics, dialect=connection.dialect, **options))
+        return self.check_rows(table)
+
+    def check_rows(self, table: "pyarrow.Table") -> "pyarrow.Table":
+        """The table, unless it has more rows than ``limits.max_rows`` allows."""
+        most = self.settings.limits.max_rows
+        if table.num_rows > most:
+            raise UsageError(f"the result has {table.num_rows:,} rows, more than "
+                             f"limits.max_rows ({most:,}) in project.yml allows; narrow the "
+                             "request (--start/--end, a coarser --grain, fewer --by) or raise "
+                             "the limit")
+        return table
 
 
 @_paused_gc
@@ -117,11 +130,25 @@ def check_project(path: str | Path | None = None, *, data_root: str | Path | Non
     loaded = loader.load(Path(path) if path else None)
     if data_root is not None:
         loaded.root = Path(data_root)
-    resolved, problems = resolve(loaded)
+    with sql.depth_limit(loaded.project.limits.expression_depth):
+        resolved, problems = resolve(loaded)
+    problems += _without_cycles(resolved)
     diagnostics = list(dict.fromkeys(loaded.diagnostics + problems + rules.check(resolved)))
+    if data_root is not None:  # a past version, read against today's data: its paths are
+        # today's project's, which is checked (and sandboxed) on its own
+        diagnostics = [d for d in diagnostics if d.code != "path-outside-project"]
     diagnostics.sort(key=lambda d: (d.span.path, d.span.line, d.span.col) if d.span else ("", 0, 0))
     errors = any(d.severity == "error" for d in diagnostics)
     return (None if errors else Project(resolved, loaded)), diagnostics
+
+
+def _without_cycles(catalog: Catalog) -> list[Diagnostic]:
+    """Report metrics that refer to each other in a loop, and take them (and the metrics
+    computed from them) out of the catalog before any rule walks their references."""
+    found = list(references.metric_cycles(catalog))
+    for name in references.in_cycles(catalog):
+        del catalog.metrics[name]
+    return found
 
 
 def load_project(path: str | Path | None = None) -> Project:

@@ -7,26 +7,90 @@ here, at parse time. Parse errors are mapped back to the YAML scalar's line and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
 
 from .diagnostics import Diagnostic, Span
+from .model import Limits
 
 _WRITES = tuple(getattr(exp, name) for name in (
     "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "Command", "TruncateTable",
     "Copy", "Grant", "Revoke", "Set", "Use", "Transaction", "Commit", "Rollback", "LoadData",
     "Pragma", "Attach", "Detach", "Execute", "Describe", "Analyze") if hasattr(exp, name))
 WINDOW = exp.Window
+# How deep a fragment may nest (limits.expression_depth); check_project sets it per project.
+DEPTH: ContextVar[int] = ContextVar("expression_depth",
+                                    default=Limits.model_fields["expression_depth"].default)
+_OPEN = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.CASE}
+_CLOSE = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE, TokenType.END}
+_PREFIX = {TokenType.NOT, TokenType.DASH, TokenType.PLUS, TokenType.TILDE}
+
+
+@contextmanager
+def depth_limit(most: int) -> Iterator[None]:
+    """Parse fragments with ``most`` as the deepest nesting allowed."""
+    token = DEPTH.set(most)
+    try:
+        yield
+    finally:
+        DEPTH.reset(token)
+
+
+def nesting(text: str, dialect: str) -> int:
+    """How deep a fragment nests (brackets, CASE, runs of NOT or signs), from its tokens alone:
+    sqlglot's parser recurses once per level, so this is checked before it runs."""
+    lowered = text.lower()
+    if sum(map(text.count, "([{-+~")) + lowered.count("not") + lowered.count("case") < 20:
+        return 0  # too few of them to nest deep (most fragments)
+    try:
+        tokens = Dialect.get_or_raise(dialect).tokenize(text)
+    except (TokenError, ValueError):
+        return 0  # the parser reports it
+    depth = deepest = run = 0
+    for token in tokens:
+        run = run + 1 if token.token_type in _PREFIX else 0
+        if token.token_type in _OPEN:
+            depth += 1
+        elif token.token_type in _CLOSE:
+            depth = max(depth - 1, 0)
+        deepest = max(deepest, depth + run)
+    return deepest
+
+
+def depth_problem(text: str, dialect: str, most: int | None = None) -> str | None:
+    """Why a fragment is refused before parsing (too deep), or None."""
+    most = DEPTH.get() if most is None else most
+    found = nesting(text, dialect)
+    if found <= most:
+        return None
+    return (f"the expression nests {found} levels deep, more than limits.expression_depth "
+            f"({most}) in project.yml allows")
+
+
+# What sqlglot's parser raises, besides ParseError, on some malformed text (a bug of its own
+# that must not become ours): '->' gives a TypeError.
+PARSER_SLIPS = (TypeError, ValueError, IndexError, AttributeError)
+
+
+class TooDeep(Exception):
+    """A fragment nests deeper than the limit (or than Python's stack)."""
 
 
 def parse_fragment(text: str, dialect: str, span: Span, quoted: int = 0,
                    query: bool = False) -> tuple[exp.Expression | None, list[Diagnostic]]:
     """Parse an expression (or with ``query=True`` one SELECT) and check it is read-only."""
-    parsed, problem = _parse(text, dialect, query)
+    parsed, problem = _parse(text, dialect, query, DEPTH.get())
+    if isinstance(parsed, TooDeep):
+        return None, [Diagnostic("expression-too-deep", str(parsed), span,
+                                 "simplify it, or raise limits.expression_depth")]
     if isinstance(parsed, Exception):
         return None, [_syntax(parsed, text, span, quoted)]
     if problem:
@@ -37,15 +101,22 @@ def parse_fragment(text: str, dialect: str, span: Span, quoted: int = 0,
 
 
 @lru_cache(maxsize=4096)
-def _parse(text: str, dialect: str, query: bool
-           ) -> tuple[exp.Expression | ParseError | TokenError, str | None]:
+def _parse(text: str, dialect: str, query: bool, most: int
+           ) -> tuple[exp.Expression | ParseError | TokenError | TooDeep, str | None]:
     """One parse and check per distinct fragment (``count(*)`` and the same filters recur in
     many metrics); callers get a copy, never the cached tree."""
+    problem = depth_problem(text, dialect, most)
+    if problem:
+        return TooDeep(problem), None
     try:
         tree = sqlglot.parse_one(text, read=dialect)
+        return tree, read_only_problem(tree, query)
     except (ParseError, TokenError) as err:
         return err, None
-    return tree, read_only_problem(tree, query)
+    except RecursionError:  # the check above should make this unreachable: a last resort
+        return TooDeep("the expression nests too deep to parse; simplify it"), None
+    except PARSER_SLIPS as err:  # sqlglot fails this way on some odd text, e.g. '->'
+        return ParseError(f"sqlglot cannot read it ({type(err).__name__})"), None
 
 
 def read_only_problem(tree: exp.Expression, query: bool = False) -> str | None:

@@ -10,23 +10,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .diagnostics import Diagnostic, Span
+from .sandbox import LimitedEnvironment, TemplateProblem
 
+if TYPE_CHECKING:
+    from .model import Limits
+
+__all__ = ["TemplateProblem", "Templates"]
 _MISSING = object()
-
-
-class TemplateProblem(Exception):
-    """A template failed; ``line`` is 1-based within the rendered string."""
-
-    def __init__(self, message: str, line: int = 1) -> None:
-        super().__init__(message)
-        self.line = line
+# What evaluating a user's expression can raise: {{ 1/0 }}, {{ 'a' * 'b' }}, a macro calling itself
+_EVALUATION = (ArithmeticError, ValueError, TypeError, LookupError, RecursionError)
 
 
 def _var(values: dict[str, Any]) -> Callable[..., Any]:
@@ -56,9 +54,14 @@ def _no_env_var(name: str, default: Any = None) -> str:
 class Templates:
     """Renders strings with project vars and macros. Cheap when a string has no Jinja."""
 
-    def __init__(self, variables: dict[str, Any], macro_dir: Path | None) -> None:
-        self.env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined,
-                                                 autoescape=False, keep_trailing_newline=False)
+    def __init__(self, variables: dict[str, Any], macro_dir: Path | None,
+                 limits: Limits | None = None) -> None:
+        if limits is None:
+            from .model import Limits
+            limits = Limits()
+        self.env = LimitedEnvironment(limits.template_output, limits.template_loop,
+                                      undefined=jinja2.StrictUndefined, autoescape=False,
+                                      keep_trailing_newline=False)
         self.env.globals.update(var=_var(variables), env_var=_no_env_var)
         self.problems: list[Diagnostic] = []
         self._compiled: dict[str, jinja2.Template] = {}
@@ -68,11 +71,16 @@ class Templates:
 
     def _load_macros(self, file: Path) -> None:
         try:
+            self.env.start()
             module = self.env.from_string(file.read_text(encoding="utf-8")).module
         except jinja2.TemplateError as err:
             line = getattr(err, "lineno", None) or 0
             self.problems.append(Diagnostic("template-error", f"macro file: {err}",
                                             Span(str(file), line, 1 if line else 0)))
+            return
+        except TemplateProblem as err:
+            self.problems.append(Diagnostic(err.code, f"macro file: {err}",
+                                            Span(str(file), err.line, 1), err.hint))
             return
         for name in dir(module):
             if not name.startswith("_"):
@@ -86,7 +94,8 @@ class Templates:
             template = self._compiled.get(text) or self._compiled.setdefault(
                 text, self.env.from_string(text))  # the same filter recurs in many metrics
             extra = {"env_var": _env_var} if secrets else {}
-            return template.render(**extra)
+            self.env.start()
+            rendered = template.render(**extra)
         except TemplateProblem:
             raise
         except jinja2.TemplateSyntaxError as err:
@@ -95,3 +104,13 @@ class Templates:
             raise TemplateProblem(f"template: {err.message}") from None
         except jinja2.TemplateError as err:  # includes sandbox SecurityError
             raise TemplateProblem(f"template: {err}") from None
+        except _EVALUATION as err:
+            raise TemplateProblem(f"template: {_evaluation(err)}") from None
+        self.env.check_size(len(rendered))
+        return rendered
+
+
+def _evaluation(err: Exception) -> str:
+    if isinstance(err, RecursionError):
+        return "macros call each other too deeply (a macro that calls itself?)"
+    return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else 'failed'}"

@@ -9,11 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from .diagnostics import Diagnostic, Span
+
+FILE_BYTES = 2_000_000  # the defaults of limits.file_bytes and limits.yaml_aliases (model.py)
+YAML_ALIASES = 200
+
+
+class Limits(Protocol):
+    """What reading a file is bounded by: ``model.Limits`` (kept there, read here)."""
+
+    file_bytes: int
+    yaml_aliases: int
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    file_bytes: int = FILE_BYTES
+    yaml_aliases: int = YAML_ALIASES
 
 Loc = tuple[str | int, ...]
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -89,7 +105,14 @@ class _Builder:
             return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
         if node.style in ("'", '"', "|", ">"):
             self.spans.quoted[loc] = 1 if node.style in ("'", '"') else -1
-        return self._constructor.construct_object(node, deep=True)
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError) as err:  # 2024-13-45, !!python/...
+            self.diagnostics.append(Diagnostic(
+                "yaml-value", f"'{str(node.value)[:40]}' cannot be read as {node.tag}: "
+                f"{getattr(err, 'problem', None) or err}", self.spans.values[loc],
+                "quote it to use it as text"))
+            return None
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -108,11 +131,25 @@ class _Builder:
         return out
 
 
-def read_yaml(file: Path, display: str) -> tuple[Any, SpanMap, list[Diagnostic]]:
-    """Parse one YAML file; a syntax error becomes a diagnostic, never an exception."""
+MAX_NESTING = 64  # mappings and lists inside each other; definitions need fewer than ten
+
+
+def read_yaml(file: Path, display: str, limits: Limits | None = None
+              ) -> tuple[Any, SpanMap, list[Diagnostic]]:
+    """Parse one YAML file; a syntax error or a limit hit becomes a diagnostic, never an
+    exception. The limits (``limits.file_bytes``, ``limits.yaml_aliases``) are checked before
+    the file is read and before any alias is expanded."""
+    limits = limits or _Defaults()
     builder = _Builder(display)
     try:
-        node = yaml.compose(file.read_text(encoding="utf-8"), Loader=_Loader)
+        text = _read(file, display, limits.file_bytes)
+        node = _compose(text, display, limits.yaml_aliases)
+    except _Refused as refused:
+        return None, builder.spans, [refused.diagnostic]
+    except yaml.reader.ReaderError as err:
+        return None, builder.spans, [Diagnostic(
+            "yaml-syntax", f"character {err.character!r} is not allowed in YAML",
+            Span(display), "remove control characters from the file")]
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         span = Span(display, mark.line + 1, mark.column + 1) if mark else Span(display)
@@ -125,3 +162,69 @@ def read_yaml(file: Path, display: str) -> tuple[Any, SpanMap, list[Diagnostic]]
         return None, builder.spans, []
     data = builder.build(node, ())
     return data, builder.spans, builder.diagnostics
+
+
+class _Refused(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _read(file: Path, display: str, most: int) -> str:
+    size = file.stat().st_size
+    if size > most:
+        raise _Refused(Diagnostic(
+            "file-too-large", f"the file has {size:,} bytes, more than limits.file_bytes "
+            f"({most:,}) in project.yml allows", Span(display),
+            "split it into several files or raise limits.file_bytes"))
+    with file.open("rb") as handle:  # it may have grown since: never read more than allowed
+        data = handle.read(most + 1)
+    if len(data) > most:
+        raise _Refused(Diagnostic("file-too-large", f"the file has more than limits.file_bytes "
+                                  f"({most:,}) bytes", Span(display)))
+    return data.decode("utf-8")
+
+
+def _compose(text: str, display: str, aliases: int) -> yaml.Node | None:
+    """Check the event stream first (cheap: aliases are not expanded there), then compose."""
+    _check_events(text, display, aliases)
+    return yaml.compose(text, Loader=_Loader)
+
+
+def _check_events(text: str, display: str, most: int) -> None:
+    """Refuse a file that nests too deep or whose aliases would expand too much.
+
+    An alias counts once, plus the aliases inside the value it repeats: a "billion laughs"
+    file of ten levels of ten aliases counts ten billion, and is refused at its first alias
+    past the limit, before anything is built."""
+    weights: dict[str, int] = {}
+    stack: list[list] = [[None, 0]]  # [anchor, aliases inside] per open collection
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            stack[-1][1] += 1 + weights.get(event.anchor, 0)
+            if sum(entry[1] for entry in stack) > most:
+                raise _Refused(_too_many_aliases(display, event, most))
+        elif isinstance(event, yaml.CollectionStartEvent):
+            stack.append([event.anchor, 0])
+            if len(stack) > MAX_NESTING + 1:
+                raise _Refused(Diagnostic(
+                    "yaml-too-deep", f"mappings and lists nest more than {MAX_NESTING} deep",
+                    _mark(display, event), "definitions need only a few levels; flatten it"))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, count = stack.pop()
+            stack[-1][1] += count
+            if anchor is not None:
+                weights[anchor] = count
+        elif isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+            weights[event.anchor] = 0
+
+
+def _too_many_aliases(display: str, event: yaml.Event, most: int) -> Diagnostic:
+    return Diagnostic("too-many-aliases", f"too many YAML aliases: with *{event.anchor} the file "
+                      f"uses more than limits.yaml_aliases ({most:,}) in project.yml allows "
+                      "(counting the aliases inside the values they repeat)",
+                      _mark(display, event), "write the values out, or raise limits.yaml_aliases")
+
+
+def _mark(display: str, event: yaml.Event) -> Span:
+    return Span(display, event.start_mark.line + 1, event.start_mark.column + 1)

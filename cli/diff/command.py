@@ -218,6 +218,7 @@ def command(path: Path | None, ref: str, fmt: str, values: bool, options: dict[s
     from sales_metrics.engine.diagnostics import relpath
     from sales_metrics.engine.project import load_project
 
+    from ..literal import visible
     from . import render as renderers
     from .gitref import load_base
 
@@ -231,5 +232,5 @@ def command(path: Path | None, ref: str, fmt: str, values: bool, options: dict[s
         with where.open(head) as conn:
             compare_values(report, base.project, head, conn, options, top)
     render = renderers.markdown if fmt == "markdown" else renderers.text
-    typer.echo(render(report, head), nl=False)
+    typer.echo(visible(render(report, head)), nl=False)
     return 1 if fail_on_breaking and report.breaking else 0

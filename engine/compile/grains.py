@@ -15,10 +15,12 @@ from typing import assert_never
 from sqlglot import exp
 
 from .. import sql
+from ..diagnostics import UsageError
 from ..model import Grain, Project
-from .retail import Retail
+from .retail import FIRST_YEAR as RETAIL_FIRST, LAST_YEAR as RETAIL_LAST, Retail
 
 _MONDAY = date(1900, 1, 1)
+YEARS = (1900, 2200)  # the years a request may name (--start, --end), both included
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -147,7 +149,7 @@ def period_start(day: date, grain: Grain, calendar: Calendar) -> date:
     if calendar.is_retail(grain):
         assert calendar.retail is not None
         starts = calendar.retail.starts(grain)
-        return starts[bisect.bisect_right(starts, day) - 1]
+        return _retail(starts, bisect.bisect_right(starts, day) - 1, day)
     match grain:
         case Grain.day:
             return day
@@ -175,6 +177,8 @@ def periods_between(first: date, end_exclusive: date, grain: Grain,
 
 def previous_period(start: date, grain: Grain, calendar: Calendar) -> date:
     """The first day of the period before the one starting on ``start``."""
+    if start == date.min:
+        raise out_of_range(start)
     return period_start(start - timedelta(days=1), grain, calendar)
 
 
@@ -183,13 +187,33 @@ def next_period(start: date, grain: Grain, calendar: Calendar | None = None) -> 
     if calendar is not None and calendar.is_retail(grain):
         assert calendar.retail is not None
         starts = calendar.retail.starts(grain)
-        return starts[bisect.bisect_right(starts, start)]
-    if grain is Grain.day:
-        return start + timedelta(days=1)
-    if grain is Grain.week:
-        return start + timedelta(days=7)
-    months = start.year * 12 + start.month - 1 + {Grain.month: 1, Grain.quarter: 3, Grain.year: 12}[grain]
-    return date(months // 12, months % 12 + 1, 1)
+        return _retail(starts, bisect.bisect_right(starts, start), start)
+    try:
+        if grain in (Grain.day, Grain.week):
+            return start + timedelta(days=1 if grain is Grain.day else 7)
+        months = start.year * 12 + start.month - 1 + MONTHS[grain]
+        return date(months // 12, months % 12 + 1, 1)
+    except (OverflowError, ValueError):  # past 9999-12-31, the last day Python can name
+        raise out_of_range(start) from None
+
+
+def out_of_range(day: date) -> UsageError:
+    return UsageError(f"{day.isoformat()} is out of range: a request may name the years "
+                      f"{YEARS[0]} to {YEARS[1]}")
+
+
+def check_year(day: date, name: str) -> None:
+    """Refuse a request day outside :data:`YEARS` (the flag's name in the message)."""
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise UsageError(f"--{name} {day.isoformat()} is out of range: a request may name "
+                         f"the years {YEARS[0]} to {YEARS[1]}")
+
+
+def _retail(starts: list[date], index: int, day: date) -> date:
+    if not 0 <= index < len(starts):
+        raise UsageError(f"{day.isoformat()} is outside the retail calendar, which covers "
+                         f"the years {RETAIL_FIRST} to {RETAIL_LAST}")
+    return starts[index]
 
 
 def period_label(day: date, grain: Grain, calendar: Calendar) -> str:

@@ -18,6 +18,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
+from ..access import file_access_problem
 from .. import sql
 from ..catalog import Catalog, Dimension, ResolvedMetric, Side
 from ..diagnostics import UsageError, did_you_mean, one_of
@@ -277,12 +278,16 @@ def _check_grains(result: Plan) -> None:
                              f"ask for {native.value} or a coarser grain, not {result.grain.value}")
 
 
-def _read_from(result: Plan, metric: ResolvedMetric, start: date) -> date:
-    """How far back a metric needs data so that its first requested period is complete."""
+def _read_from(result: Plan, metric: ResolvedMetric, start: date,
+               within: frozenset[str] = frozenset()) -> date:
+    """How far back a metric needs data so that its first requested period is complete.
+    (``within``: the metrics on the way here; a valid catalog has no loops, but a loop
+    must never make this recurse without end.)"""
     calendar, grain = result.calendar, result.grain
     first = period_start(start, grain, calendar)
     model = metric.model
-    refs = [result.catalog.metrics[r] for r in metric.references()]
+    within = within | {metric.name}
+    refs = [result.catalog.metrics[r] for r in metric.references() if r not in within]
     if isinstance(model, ComparisonMetric):
         first = _back(first, lookback_periods(model, grain), grain, calendar)
     elif isinstance(model, CumulativeMetric) and model.trailing:
@@ -293,7 +298,7 @@ def _read_from(result: Plan, metric: ResolvedMetric, start: date) -> date:
     elif isinstance(model, BalanceMetric):
         first = _back(first, 1, grain, calendar)  # where the rows opened earlier are counted
     if isinstance(model, (FormulaMetric, ComparisonMetric, CumulativeMetric)):
-        return min([first] + [_read_from(result, ref, first) for ref in refs])
+        return min([first] + [_read_from(result, ref, first, within) for ref in refs])
     return first
 
 
@@ -321,11 +326,18 @@ def _back(first: date, periods: int, grain: Grain, calendar: Calendar) -> date:
 
 def _where(catalog: Catalog, text: str, metrics: list[ResolvedMetric]) -> exp.Expression:
     """A --where filter: row-level SQL over dimension names, checked like any filter."""
+    too_deep = sql.depth_problem(text, catalog.dialect, catalog.project.limits.expression_depth)
+    if too_deep:
+        raise UsageError(f"--where: {too_deep}; simplify it")
     try:
         tree = sqlglot.parse_one(text, read=catalog.dialect)
     except (ParseError, TokenError) as err:
         raise UsageError(f"--where '{text}' does not parse: {str(err).splitlines()[0]}") from None
-    problem = sql.read_only_problem(tree)
+    except RecursionError:  # a last resort: the depth check above should prevent it
+        raise UsageError("--where nests too deep to parse; simplify it") from None
+    except sql.PARSER_SLIPS as err:  # sqlglot fails this way on some odd text, e.g. '->'
+        raise UsageError(f"--where '{text}' does not parse ({type(err).__name__})") from None
+    problem = sql.read_only_problem(tree) or file_access_problem(tree)
     if problem or tree.find(exp.AggFunc, exp.Window):
         why = problem or "it aggregates; --where filters rows"
         raise UsageError(f"--where '{text}' is not a row filter: {why}")

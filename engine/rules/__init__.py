@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from ..catalog import Catalog
 from ..diagnostics import Diagnostic
-from . import aggregation, lint, references
+from . import access, aggregation, lint, references
 
 Rule = Callable[[Catalog], Iterable[Diagnostic]]
 
@@ -27,6 +27,8 @@ RULES: tuple[Rule, ...] = (
     aggregation.measures_aggregate,
     aggregation.filters_row_level,
     aggregation.dimensions_row_level,
+    access.file_access,
+    access.paths_inside,
     lint.settings,
     lint.snake_case,
     lint.documented,

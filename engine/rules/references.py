@@ -74,10 +74,16 @@ def time_columns(catalog: Catalog) -> Iterator[Diagnostic]:
 
 
 def metric_cycles(catalog: Catalog) -> Iterator[Diagnostic]:
-    """metric-cycle: metrics that name each other in a loop, spelled out in full."""
+    """metric-cycle: metrics that name each other in a loop, spelled out in full.
+
+    bad:  ``a: {formula: b + 1}``, ``b: {formula: a - 1}``   good: one of them reads a source.
+    :func:`~sales_metrics.engine.project.check_project` runs it before any other rule and
+    takes the metrics it names out of the catalog, so no rule ever walks a loop.
+    """
     reported: set[frozenset[str]] = set()
+    looping = in_cycles(catalog)
     for metric in catalog.metrics.values():
-        cycle = _cycle_from(catalog, metric.name, [metric.name])
+        cycle = _cycle_from(catalog, metric.name, looping) if metric.name in looping else None
         if cycle and frozenset(cycle) not in reported:
             reported.add(frozenset(cycle))
             first = next((k for k in ("numerator", "formula", "of") if k in
@@ -87,15 +93,41 @@ def metric_cycles(catalog: Catalog) -> Iterator[Diagnostic]:
                              "one of them must be defined from a source, not from the others")
 
 
-def _cycle_from(catalog: Catalog, start: str, path: list[str]) -> list[str] | None:
-    current = catalog.metrics.get(path[-1])
-    for name in current.references() if current else ():
-        if name == start:
-            return path + [start]
-        if name not in path:
-            found = _cycle_from(catalog, start, path + [name])
-            if found:
-                return found
+def in_cycles(catalog: Catalog) -> set[str]:
+    """The metrics on a cycle or computed from one: what is left after taking away, again
+    and again, every metric whose inputs have all been taken away (no recursion)."""
+    refs = {name: {r for r in m.references() if r in catalog.metrics}
+            for name, m in catalog.metrics.items()}
+    users: dict[str, set[str]] = {name: set() for name in refs}
+    for name, inner in refs.items():
+        for ref in inner:
+            users[ref].add(name)
+    waiting = {name: len(inner) for name, inner in refs.items()}
+    ready = [name for name, count in waiting.items() if count == 0]
+    while ready:
+        for user in users[ready.pop()]:
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                ready.append(user)
+    return {name for name, count in waiting.items() if count > 0}
+
+
+def _cycle_from(catalog: Catalog, start: str, within: set[str]) -> list[str] | None:
+    """A path from ``start`` back to itself, searched depth first without recursion."""
+    parent: dict[str, str | None] = {start: None}
+    stack = [start]
+    while stack:
+        current = stack.pop()
+        names = list(catalog.metrics[current].references())
+        if start in names:
+            path = [current]
+            while parent[path[-1]] is not None:
+                path.append(parent[path[-1]])  # type: ignore[arg-type]
+            return path[::-1] + [start]
+        for name in reversed(names):
+            if name in within and name not in parent:
+                parent[name] = current
+                stack.append(name)
     return None
 
 

@@ -37,6 +37,7 @@ def copy_project(tmp_path: Path) -> Path:
     shutil.copytree(PROJECT_DIR, dest)
     text = (dest / "project.yml").read_text().replace("data: ../examples/data",
                                                      f"data: {DATA_DIR}")
+    text = text.replace("[../examples/data]", f"[{DATA_DIR}]")  # allowed_paths
     (dest / "project.yml").write_text(text)
     return dest
 

@@ -21,7 +21,8 @@ DATA = ROOT / "examples" / "data"
 
 def write_project(tmp_path: Path, definitions: str, settings: str = "") -> engine.Project:
     (tmp_path / "project.yml").write_text(
-        f"name: t\nconnection: {{type: duckdb, data: '{DATA}'}}\n{settings}")
+        f"name: t\nconnection: {{type: duckdb, data: '{DATA}'}}\nallowed_paths: ['{DATA}']\n"
+        f"{settings}")
     (tmp_path / "defs.yml").write_text(definitions)
     return engine.load_project(tmp_path)
 

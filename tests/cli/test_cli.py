@@ -35,6 +35,7 @@ def copy_project(tmp_path: Path) -> Path:
     dest = tmp_path / "proj"
     shutil.copytree(PROJECT_DIR, dest)
     edit(dest / "project.yml", "data: ../examples/data", f"data: {DATA_DIR}")
+    edit(dest / "project.yml", "allowed_paths: [../examples/data]", f"allowed_paths: [{DATA_DIR}]")
     return dest
 
 

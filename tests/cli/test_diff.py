@@ -45,7 +45,8 @@ def repo(tmp_path: Path) -> Path:
     data by its absolute path."""
     shutil.copytree(ROOT / "metrics", tmp_path / "metrics")
     project = tmp_path / "metrics" / "project.yml"
-    project.write_text(re.sub(r"data: \S+", f"data: {DATA_DIR.as_posix()}", project.read_text()))
+    project.write_text(re.sub(r"data: \S+", f"data: {DATA_DIR.as_posix()}", project.read_text())
+                       .replace("[../examples/data]", f"[{DATA_DIR.as_posix()}]"))
     git(tmp_path, "init", "-q")
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-q", "-m", "base")

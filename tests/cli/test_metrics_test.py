@@ -11,7 +11,7 @@ import re
 import shutil
 from pathlib import Path
 
-from support import PROJECT_DIR
+from support import PROJECT_DIR, ROOT
 
 CATALOG_TESTS = {
     "win_rate_ignores_open_deals", "sales_cycle_across_a_month_boundary",
@@ -234,6 +234,8 @@ def _nth(path: Path, needle: str, n: int) -> str:
 
 def test_mistakes_in_a_test_do_not_stop_metrics_run(cli, tmp_path):
     project = copy_metrics(tmp_path)
+    (tmp_path / "examples").mkdir()  # validate checks the local data too: give it the sample
+    (tmp_path / "examples" / "data").symlink_to(ROOT / "examples" / "data")
     (project / "bad.test.yml").write_text(BAD)
     result = cli("validate", str(project))
     assert result.returncode == 0, result.stderr

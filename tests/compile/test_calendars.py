@@ -41,7 +41,8 @@ NRF_2024 = [date(2024, 2, 4), date(2024, 3, 3), date(2024, 4, 7), date(2024, 5, 
 
 def project_with(tmp_path: Path, settings: str) -> engine.Project:
     (tmp_path / "project.yml").write_text(
-        f"name: cal\nconnection: {{type: duckdb, data: '{DATA}'}}\n{settings}")
+        f"name: cal\nconnection: {{type: duckdb, data: '{DATA}'}}\n"
+        f"allowed_paths: ['{DATA}']\n{settings}")
     (tmp_path / "defs.yml").write_text(DEFS)
     return engine.load_project(tmp_path)
 
