@@ -175,8 +175,10 @@ def _render(project: "Project", value: Any, chosen: "Target") -> Any:
 
 
 def resolve_path(root: Path, value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else (root / path).resolve()
+    """A setting's path, as the engine resolves project paths (engine/access.py)."""
+    from sales_metrics.engine.access import resolved
+
+    return resolved(root, value)
 
 
 def url_settings(url: str, options: set[str]) -> tuple[dict[str, Any], list[str]]:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 import sqlglot
 from sqlglot import exp
 
+from sales_metrics.engine.access import FILE_FUNCTIONS, function_name
+
 from .base import BaseAdapter, resolve_path, url_settings
 
 if TYPE_CHECKING:
@@ -37,9 +39,6 @@ if TYPE_CHECKING:
 # Table functions the engine's ClickHouse SQL may use: generators that read nothing.
 SAFE_TABLE_FUNCTIONS = frozenset({"numbers", "numbersmt", "generateseries", "zeros", "zerosmt",
                                   "values"})
-# Functions that read files or describe the machine, wherever they appear.
-UNSAFE_FUNCTIONS = frozenset({"file", "filesystemavailable", "filesystemcapacity",
-                              "filesystemunreserved", "getmacro", "hostname", "fullhostname"})
 READ_ONLY = {"readonly": 1}
 URL_OPTIONS = {"connect_timeout", "statement_timeout", "secure"}
 
@@ -51,7 +50,7 @@ def sandbox_problem(sql: str) -> str | None:
         name = _function_name(node)
         if isinstance(node.parent, exp.Table) and name not in SAFE_TABLE_FUNCTIONS:
             return f"table function {_shown(node)}() reads outside the project's tables"
-        if name in UNSAFE_FUNCTIONS:
+        if function_name(node) in FILE_FUNCTIONS:  # the engine's one list (engine/access.py)
             return f"function {_shown(node)}() reads the machine, not the project's tables"
     if any(table.db.lower() == "system" for table in tree.find_all(exp.Table)):
         return "system tables are not the project's data"

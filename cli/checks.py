@@ -1,7 +1,7 @@
-"""Flags checked before anything runs: the days of a request, the output file and its format.
+"""Flags checked before anything runs: the output file and its format (the days of a request
+are checked by the engine, ``Project.request``, for every front end).
 
-A request names days from 1900-01-01 to 2200-12-31 (``engine.compile.grains.YEARS``). An
-``--output`` file is refused, in one line, when its folder is missing or cannot be written, when
+An ``--output`` file is refused, in one line, when its folder is missing or cannot be written, when
 it is a folder or a device, or when its suffix and the format disagree: without ``--format`` the
 format follows the suffix (``.csv``, ``.json``, ``.parquet``; ``.txt`` or none: the table).
 """
@@ -10,36 +10,11 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import date
 from pathlib import Path
 
 from sales_metrics.engine.diagnostics import UsageError
 
 SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table", "": "table"}
-SHOWN = 40  # characters of a bad flag repeated in its message
-
-
-def day(value: str | None, name: str) -> date | None:
-    """``--start``/``--end``: a real day, YYYY-MM-DD, in the years a request may name."""
-    if value is None:
-        return None
-    try:
-        parsed = date.fromisoformat(value) if len(value) <= SHOWN else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise UsageError(f"--{name} '{_short(value)}' is not a date; write it as YYYY-MM-DD")
-    from sales_metrics.engine.compile.grains import check_year
-
-    check_year(parsed, name)
-    return parsed
-
-
-def _short(value: str) -> str:
-    from .literal import visible
-
-    shown = visible(value)
-    return shown if len(shown) <= SHOWN else shown[:SHOWN] + f"... ({len(value):,} characters)"
 
 
 def output_format(chosen: str | None, out: Path | None) -> str:

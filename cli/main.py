@@ -132,10 +132,8 @@ def _load(project: Path | None):
 
 def _request_options(grain: GrainOpt | None, by: list[str] | None, start: str | None,
                      end: str | None, where: list[str] | None) -> dict:
-    from .checks import day
-
     return {"grain": grain.value if grain else None, "by": by or [],
-            "start": day(start, "start"), "end": day(end, "end"), "where": where or []}
+            "start": start, "end": end, "where": where or []}
 
 
 @app.command()

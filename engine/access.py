@@ -32,7 +32,8 @@ FILE_FUNCTIONS = frozenset("""
     mysql_scan mysql_query pg_read_file pg_read_binary_file pg_ls_dir pg_stat_file lo_import
     lo_export load_extension readfile writefile file url s3 s3cluster gcs hdfs azure
     azureblobstorage cluster clustersecure remote remotesecure mysql postgresql jdbc odbc
-    executable input urlcluster filesystemavailable filesystemcapacity hostname fullhostname
+    executable input urlcluster filesystemavailable filesystemcapacity filesystemunreserved
+    hostname fullhostname
     getmacro http_get http_post load_file input_file_name
 """.split())
 _FILE_LIKE = re.compile(r"[/\\]|://|\.(csv|tsv|txt|json|ndjson|jsonl|parquet|gz|zst|xlsx|db"
@@ -72,14 +73,12 @@ def _table_problem(table: exp.Table) -> str | None:
 
 def folders(root: Path, allowed_paths: Iterable[str]) -> list[Path]:
     """The project folder and every folder ``allowed_paths`` names, resolved."""
-    out = [root.resolve()]
-    for text in allowed_paths:
-        path = Path(text).expanduser()
-        out.append((path if path.is_absolute() else root / path).resolve())
-    return out
+    return [root.resolve(), *(resolved(root, text) for text in allowed_paths)]
 
 
-def resolved(root: Path, text: str) -> Path:
+def resolved(root: Path, text: str | Path) -> Path:
+    """``text`` (``~`` expanded) relative to ``root`` unless absolute, with ``..`` and symlinks
+    resolved: the one way the project turns a setting into a path."""
     path = Path(text).expanduser()
     return (path if path.is_absolute() else root / path).resolve()
 

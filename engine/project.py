@@ -92,6 +92,7 @@ class Project:
         from .compile.plan import plan
         from .dialects import capabilities
 
+        self.request([], **options)  # a bad grain, day or filter is the request's, not a metric's
         ok, skipped = [], {}
         for name in metrics:
             try:
@@ -169,10 +170,25 @@ def _grain(value: str | Grain | None) -> Grain | None:
                          + ", ".join(g.value for g in Grain)) from None
 
 
+SHOWN = 40  # characters of a bad --start/--end repeated in its message
+
+
 def _day(value: date | str | None, name: str) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
+    """A request's day: a real one, YYYY-MM-DD, in the years a request may name."""
+    if value is None:
+        return None
+    from .compile.grains import check_year
+
+    day = value if isinstance(value, date) else _parse_day(value, name)
+    check_year(day, name)
+    return day
+
+
+def _parse_day(text: str, name: str) -> date:
     try:
-        return date.fromisoformat(value)
+        if len(text) <= SHOWN:
+            return date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--{name} '{value}' is not a date; write it as YYYY-MM-DD") from None
+        pass
+    shown = text if len(text) <= SHOWN else f"{text[:SHOWN]}... ({len(text):,} characters)"
+    raise UsageError(f"--{name} '{shown}' is not a date; write it as YYYY-MM-DD")

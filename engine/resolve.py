@@ -6,11 +6,11 @@ stops at the first problem.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from sqlglot import exp
 
 from . import kinds
+from .access import resolved
 from .catalog import Catalog, ResolvedMetric, ResolvedSource, Side
 from .diagnostics import Diagnostic
 from .loader import Loaded
@@ -48,8 +48,7 @@ def _relation(source: Source, loaded: Loaded, out: list[Diagnostic]) -> exp.Expr
     if source.sql:
         query = parse(source.sql, source, ("sql",), loaded.project.dialect, out, query=True)
         return query.subquery() if query is not None else None
-    path = Path(source.path or "")
-    path = path if path.is_absolute() else (loaded.root / path).resolve()
+    path = resolved(loaded.root, source.path or "")
     reader = "read_csv_auto" if path.suffix.lower() in (".csv", ".tsv", ".gz") else "read_parquet"
     return exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(str(path))]))
 

@@ -22,7 +22,7 @@ from sqlglot import exp
 from .. import sql
 from ..diagnostics import UsageError
 from ..model import EntityMetric
-from .grains import check_year, next_period, period_start
+from .grains import next_period, period_start
 from .plan import EntityPlan, Plan
 from .scans import PERIOD, RETAIL, cte, date_literal, join, quote, scan, table
 from .spine import DIGITS_TABLE, digits, needs_digits, retail_table, spine
@@ -59,9 +59,6 @@ def _bounds(plan: Plan) -> tuple[date | None, date | None]:
     start, end = plan.request.start, plan.request.end
     if start and end and start > end:
         raise UsageError(f"--start {start} is after --end {end}")
-    for day, name in ((start, "start"), (end, "end")):
-        if day:
-            check_year(day, name)
     lo = period_start(start, plan.grain, plan.calendar) if start else None
     hi = next_period(period_start(end, plan.grain, plan.calendar), plan.grain,
                      plan.calendar) if end else None
