@@ -84,6 +84,10 @@ class BaseAdapter:
         first = next((line for line in str(message).splitlines() if line.strip()), "failed")
         return AdapterError(self.name, secrets.mask(first.strip()), sql)
 
+    def timed_out(self, seconds: float, sql: str) -> AdapterError:
+        return self.fail(f"query stopped: it ran longer than statement_timeout ({seconds:g} s; "
+                         "limits.timeout in project.yml, --timeout)", sql)
+
     def guard(self, sql: str) -> None:
         """Refuse anything but a single read-only SELECT, before the backend sees it."""
         from .guard import REFUSED, select_problem

@@ -15,8 +15,17 @@ UInt64 there) when they fit, and ``String`` as Arrow strings.
 
 :class:`ChdbAdapter` (``type: chdb``): ``database`` (a chdb data folder, default in memory),
 ``schema`` (the ClickHouse database to use), ``data`` (a folder whose Parquet files become
-``File(Parquet)`` tables named after them; read in place, never copied). chdb runs one engine
-per process, on one folder: every ChdbAdapter (and ``chdb.query``) of a process shares it.
+``File(Parquet)`` tables named after them; read in place, never copied), ``statement_timeout``
+(``max_execution_time``, which chdb enforces itself). chdb runs one engine per process, on one
+folder: every ChdbAdapter (and ``chdb.query``) of a process shares it.
+
+**Stopping a query.** The server adapter sends ``cancel_http_readonly_queries_on_client_close``
+with every query and closes its HTTP connection on Ctrl-C, so the server cancels the query (as
+ClickHouse documents that setting; no server runs in this project's tests). chdb offers no way
+to stop a running query from Python (``KILL QUERY`` and a stream's ``cancel()`` wait for it, and
+chdb ignores SIGINT while it runs), so its queries run on a worker thread (adapters/watch.py):
+Ctrl-C returns at once, and the CLI ends the process without waiting for the query; in Python,
+the query runs on in its thread, bounded by ``statement_timeout``.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from sqlglot import exp
 from sales_metrics.engine.access import FILE_FUNCTIONS, function_name
 
 from .base import BaseAdapter, resolve_path, url_settings
+from .watch import watched
 
 if TYPE_CHECKING:
     import pyarrow
@@ -40,6 +50,8 @@ if TYPE_CHECKING:
 SAFE_TABLE_FUNCTIONS = frozenset({"numbers", "numbersmt", "generateseries", "zeros", "zerosmt",
                                   "values"})
 READ_ONLY = {"readonly": 1}
+# The server cancels a read-only HTTP query when its client goes away (Ctrl-C closes it).
+SERVER = {**READ_ONLY, "cancel_http_readonly_queries_on_client_close": 1}
 URL_OPTIONS = {"connect_timeout", "statement_timeout", "secure"}
 
 
@@ -98,7 +110,7 @@ class ClickHouseAdapter(_ClickHouseBase):
         options = {**_from_url(url), **params} if url else params
         if "user" in options:
             options["username"] = options.pop("user")
-        self.settings = dict(READ_ONLY)
+        self.settings = dict(SERVER)
         if statement_timeout:
             self.settings["max_execution_time"] = float(statement_timeout)
         where = f"{options.get('host', 'localhost')}:{options.get('port', 8123)}"
@@ -116,6 +128,9 @@ class ClickHouseAdapter(_ClickHouseBase):
                                             use_strings=True)
         except self._errors as err:
             raise self.fail(_message(err), sql) from None
+        except KeyboardInterrupt:
+            self.client.close()  # the server sees the client go and cancels the query
+            raise
         return widened(table)
 
     def close(self) -> None:
@@ -127,10 +142,11 @@ class ChdbAdapter(_ClickHouseBase):
 
     def __init__(self, root: Path = Path("."), database: str = ":memory:",
                  schema: str | None = None, data: str | None = None, writable: bool = False,
-                 **extra: object) -> None:
+                 statement_timeout: float | None = None, **extra: object) -> None:
         from chdb import session
 
         self.writable = writable
+        self.timeout = float(statement_timeout) if statement_timeout else None
         memory = database in ("", ":memory:")
         self.location = ":memory:" if memory else str(resolve_path(root, database))
         if not memory and not writable and not Path(self.location).is_dir():
@@ -156,6 +172,8 @@ class ChdbAdapter(_ClickHouseBase):
         if data:
             self._expose(data)
         self.session.query("SET session_timezone = 'UTC'")
+        if self.timeout:  # before readonly, which freezes the settings
+            self.session.query(f"SET max_execution_time = {self.timeout:g}")
         if not writable:
             self.session.query("SET readonly = 1")
 
@@ -168,9 +186,15 @@ class ChdbAdapter(_ClickHouseBase):
 
     def execute(self, sql: str) -> "pyarrow.Table":
         self.guard(sql)
-        try:
-            return widened(self.session.query(sql.strip().rstrip(";"), "ArrowTable"))
+        text = sql.strip().rstrip(";")
+        try:  # on a worker thread so that Ctrl-C returns (chdb cannot be stopped: see above)
+            return widened(watched(lambda: self.session.query(text, "ArrowTable"), None))
+        except KeyboardInterrupt:
+            self.abandoned = True  # closing would wait for the query
+            raise
         except RuntimeError as err:  # chdb's ChdbError
+            if "TIMEOUT_EXCEEDED" in str(err):
+                raise self.timed_out(self.timeout or 0, sql) from None
             raise self.fail(_message(err), sql) from None
 
     def tables(self, schema: str | None) -> set[str]:
@@ -198,7 +222,8 @@ class ChdbAdapter(_ClickHouseBase):
             raise self.fail(f"cannot load {name}: {_message(err)}") from None
 
     def close(self) -> None:
-        self.session.close()
+        if not getattr(self, "abandoned", False):
+            self.session.close()
 
 
 def widened(table: "pyarrow.Table") -> "pyarrow.Table":

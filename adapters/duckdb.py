@@ -21,8 +21,6 @@ with ``connection.interrupt()`` within a fraction of a second.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +29,7 @@ from sales_metrics.engine.access import folders, outside, resolved
 from sales_metrics.engine.diagnostics import UsageError
 
 from .base import BaseAdapter, resolve_path
+from .watch import TimedOut, watched
 
 if TYPE_CHECKING:
     import pyarrow
@@ -150,41 +149,17 @@ class DuckDBAdapter(BaseAdapter):
 
     def _watched(self, sql: str) -> "pyarrow.Table":
         """Run on a worker thread; interrupt it on Ctrl-C or after the timeout."""
-        box: dict[str, Any] = {}
-        done = threading.Event()  # waited on, not joined: a join cut by Ctrl-C misreports
-        threading.Thread(target=self._fetch, args=(sql, box, done), daemon=True).start()
-        started = time.monotonic()
-        try:
-            while not done.wait(0.05):
-                if self.timeout and time.monotonic() - started > self.timeout:
-                    self._stop(done)
-                    raise self.fail(f"query stopped: it ran longer than statement_timeout "
-                                    f"({self.timeout:g} s; limits.timeout in project.yml)", sql)
-        except KeyboardInterrupt:
-            self._stop(done)
-            raise
-        if "error" in box:
-            error = box["error"]
-            if isinstance(error, self._duckdb.Error):
-                raise self.fail(str(error), sql) from None
-            raise error
-        return box["table"]
-
-    def _fetch(self, sql: str, box: dict[str, Any], done: threading.Event) -> None:
-        try:
+        def fetch() -> "pyarrow.Table":
             relation = self.con.sql(sql)
-            box["table"] = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") \
+            return relation.to_arrow_table() if hasattr(relation, "to_arrow_table") \
                 else relation.arrow()
-        except BaseException as err:  # handed to the waiting thread, which raises it
-            box["error"] = err
-        finally:
-            done.set()
 
-    def _stop(self, done: threading.Event) -> None:
-        for _ in range(50):  # until the engine notices, however busy the machine is
-            self.con.interrupt()
-            if done.wait(0.2):
-                return
+        try:
+            return watched(fetch, self.con.interrupt, self.timeout)
+        except TimedOut:
+            raise self.timed_out(self.timeout, sql) from None
+        except self._duckdb.Error as err:
+            raise self.fail(str(err), sql) from None
 
     def columns(self, table: str) -> dict[str, str]:
         try:

@@ -20,7 +20,9 @@ PRAGMA).
 Settings: ``database`` (the file; ``sqlite:///relative.db``, ``sqlite:////abs/path.db``) and
 ``writable`` (seeding only). Seeded tables hold dates as ``YYYY-MM-DD``, timestamps as
 ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC), booleans as 0/1 and decimals as REAL. A SQLite file is
-one schema, so ``schema`` is ignored.
+one schema, so ``schema`` is ignored. ``statement_timeout`` (seconds; the CLI passes
+``--timeout`` or ``limits.timeout``): each query runs on a worker thread (adapters/watch.py),
+and Ctrl-C or the timeout stops it with ``sqlite3.Connection.interrupt()``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .base import BaseAdapter, resolve_path
+from .watch import TimedOut, watched
 
 if TYPE_CHECKING:
     import pyarrow
@@ -51,7 +54,9 @@ class SQLiteAdapter(BaseAdapter):
     dialect = "sqlite"
 
     def __init__(self, root: Path = Path("."), database: str = "", writable: bool = False,
-                 schema: str | None = None, **extra: object) -> None:
+                 schema: str | None = None, statement_timeout: float | None = None,
+                 **extra: object) -> None:
+        self.timeout = float(statement_timeout) if statement_timeout else None
         if not database or database == ":memory:":
             raise self.fail("needs 'database': the path of a SQLite file")
         self.writable = writable
@@ -65,8 +70,10 @@ class SQLiteAdapter(BaseAdapter):
 
     def _open(self, writable: bool, authorized: bool = True) -> sqlite3.Connection:
         if writable:
-            return sqlite3.connect(self.path)
-        con = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True)
+            return sqlite3.connect(self.path, check_same_thread=False)
+        # Queries run on a worker thread (adapters/watch.py), one at a time.
+        con = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True,
+                              check_same_thread=False)
         con.execute("PRAGMA query_only = ON")
         if authorized:
             con.set_authorizer(_authorize)
@@ -74,12 +81,18 @@ class SQLiteAdapter(BaseAdapter):
 
     def execute(self, sql: str) -> "pyarrow.Table":
         self.guard(sql)
-        try:
+
+        def fetch() -> tuple[list[str], list[tuple]]:
             cursor = self.con.execute(sql.strip().rstrip(";"))
             rows = cursor.fetchall()
+            return [d[0] for d in cursor.description or ()], rows
+
+        try:
+            names, rows = watched(fetch, self.con.interrupt, self.timeout)
+        except TimedOut:
+            raise self.timed_out(self.timeout or 0, sql) from None
         except sqlite3.Error as err:
             raise self.fail(_message(err), sql) from None
-        names = [d[0] for d in cursor.description or ()]
         return _to_arrow(names, rows)
 
     def columns(self, relation: str) -> dict[str, str]:

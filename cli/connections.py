@@ -36,7 +36,7 @@ QueryTimeoutOpt = Annotated[float | None, typer.Option(
     "--timeout", min=0.001, show_default=False,
     help="Seconds a query may run before it is stopped (the connection's statement_timeout; "
          "default: limits.timeout in project.yml, 600). Connection types that cannot stop a "
-         "query (spark, sqlite, generic) refuse an explicit --timeout.")]
+         "query after a time (spark, generic) refuse an explicit --timeout.")]
 VerboseOpt = Annotated[bool, typer.Option(
     "--verbose", "-v", help="Log the target (secrets masked), the SQL and timings to stderr.")]
 

@@ -103,6 +103,11 @@ def _guard(action: Callable[[], T]) -> T:
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
+        watch = sys.modules.get("sales_metrics.adapters.watch")
+        if watch and watch.ABANDONED.is_set():  # an engine still at work (chdb): no teardown
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         raise typer.Exit(130) from None
     except BrokenPipeError:  # `metrics run | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       model_validator)
 
-from .yamlspan import FILE_BYTES, YAML_ALIASES, SpanMap
+from .yamlspan import FILE_BYTES, YAML_ALIASES, YAML_DEPTH, YAML_DEPTH_MOST, SpanMap
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
 SqlText = Annotated[str, Field(min_length=1)]
@@ -93,8 +93,12 @@ class Limits(Definition):
     file_bytes: int = Field(FILE_BYTES, ge=1, description="Largest definition file read.")
     yaml_aliases: int = Field(YAML_ALIASES, ge=0, description="YAML aliases (*name) one file "
                               "may use, each counted with the aliases in what it repeats.")
+    yaml_depth: int = Field(YAML_DEPTH, ge=1, le=YAML_DEPTH_MOST, description="Deepest "
+                            "nesting of YAML mappings and lists in one file.")
     expression_depth: int = Field(100, ge=1, description="Deepest nesting of an expression, a "
                                   "filter or a formula (parentheses, operators, calls).")
+    metric_depth: int = Field(50, ge=1, le=200, description="Most levels of metrics one "
+                              "metric may be built on (a formula over formulas over ...).")
     template_output: int = Field(100_000, ge=1, description="Characters one Jinja template "
                                  "may render.")
     template_loop: int = Field(10_000, ge=1, description="Items one Jinja loop or range() "

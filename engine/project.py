@@ -144,12 +144,16 @@ def check_project(path: str | Path | None = None, *, data_root: str | Path | Non
 
 
 def _without_cycles(catalog: Catalog) -> list[Diagnostic]:
-    """Report metrics that refer to each other in a loop, and take them (and the metrics
-    computed from them) out of the catalog before any rule walks their references."""
+    """Report metrics that refer to each other in a loop, or build on others too deep, and
+    take them (and the metrics computed from them) out of the catalog before any rule walks
+    their references."""
     found = list(references.metric_cycles(catalog))
     for name in references.in_cycles(catalog):
         del catalog.metrics[name]
-    return found
+    deep, over = references.too_deep(catalog, catalog.project.limits.metric_depth)
+    for name in over:
+        del catalog.metrics[name]
+    return found + deep
 
 
 def load_project(path: str | Path | None = None) -> Project:

@@ -3,8 +3,8 @@
 Jinja's own sandbox keeps templates away from Python internals but not from building a
 gigabyte string (``'x' * 10**9``) or looping a hundred million times. This environment uses
 the sandbox's hooks (``intercepted_binops``, ``call``) and two rewrites of each parsed
-template (every ``for`` loop and every ``~`` goes through a guard) to refuse those before they
-happen, with the ``limits.*`` setting to raise. ``{% include %}``, ``{% import %}`` and
+template (every ``for`` loop, the ``loop()`` of a recursive one, and every ``~`` goes through
+a guard) to refuse those before they happen, with the ``limits.*`` setting to raise. ``{% include %}``, ``{% import %}`` and
 ``{% extends %}`` are refused when a template is parsed: there is no loader to read other files.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from jinja2 import nodes
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
@@ -109,6 +110,8 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        if isinstance(__obj, LoopContext) and args:  # {{ loop(children) }} in a recursive loop
+            args = (__self.guard_loop(args[0]), *args[1:])
         owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)  # str.format
         if isinstance(owner, _SIZED):  # 'x'.ljust(10**9), 'x'.zfill(10**9), '{:>9999999}'
             __self._check_ints(args, kwargs)

@@ -15,8 +15,10 @@ import yaml
 
 from .diagnostics import Diagnostic, Span
 
-FILE_BYTES = 2_000_000  # the defaults of limits.file_bytes and limits.yaml_aliases (model.py)
+FILE_BYTES = 2_000_000  # the defaults of limits.file_bytes, .yaml_aliases, .yaml_depth (model.py)
 YAML_ALIASES = 200
+YAML_DEPTH = 64  # mappings and lists inside each other; definitions need fewer than ten
+YAML_DEPTH_MOST = 200  # what limits.yaml_depth may be raised to (the reader recurses per level)
 
 
 class Limits(Protocol):
@@ -24,12 +26,14 @@ class Limits(Protocol):
 
     file_bytes: int
     yaml_aliases: int
+    yaml_depth: int
 
 
 @dataclass(frozen=True)
 class _Defaults:
     file_bytes: int = FILE_BYTES
     yaml_aliases: int = YAML_ALIASES
+    yaml_depth: int = YAML_DEPTH
 
 Loc = tuple[str | int, ...]
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -131,19 +135,16 @@ class _Builder:
         return out
 
 
-MAX_NESTING = 64  # mappings and lists inside each other; definitions need fewer than ten
-
-
 def read_yaml(file: Path, display: str, limits: Limits | None = None
               ) -> tuple[Any, SpanMap, list[Diagnostic]]:
     """Parse one YAML file; a syntax error or a limit hit becomes a diagnostic, never an
-    exception. The limits (``limits.file_bytes``, ``limits.yaml_aliases``) are checked before
-    the file is read and before any alias is expanded."""
+    exception. The limits (``limits.file_bytes``, ``.yaml_aliases``, ``.yaml_depth``) are
+    checked before the file is read and before any alias is expanded."""
     limits = limits or _Defaults()
     builder = _Builder(display)
     try:
         text = _read(file, display, limits.file_bytes)
-        node = _compose(text, display, limits.yaml_aliases)
+        node = _compose(text, display, limits.yaml_aliases, limits.yaml_depth)
     except _Refused as refused:
         return None, builder.spans, [refused.diagnostic]
     except yaml.reader.ReaderError as err:
@@ -185,13 +186,13 @@ def _read(file: Path, display: str, most: int) -> str:
     return data.decode("utf-8")
 
 
-def _compose(text: str, display: str, aliases: int) -> yaml.Node | None:
+def _compose(text: str, display: str, aliases: int, depth: int) -> yaml.Node | None:
     """Check the event stream first (cheap: aliases are not expanded there), then compose."""
-    _check_events(text, display, aliases)
+    _check_events(text, display, aliases, depth)
     return yaml.compose(text, Loader=_Loader)
 
 
-def _check_events(text: str, display: str, most: int) -> None:
+def _check_events(text: str, display: str, most: int, depth: int) -> None:
     """Refuse a file that nests too deep or whose aliases would expand too much.
 
     An alias counts once, plus the aliases inside the value it repeats: a "billion laughs"
@@ -206,10 +207,12 @@ def _check_events(text: str, display: str, most: int) -> None:
                 raise _Refused(_too_many_aliases(display, event, most))
         elif isinstance(event, yaml.CollectionStartEvent):
             stack.append([event.anchor, 0])
-            if len(stack) > MAX_NESTING + 1:
+            if len(stack) > depth + 1:
                 raise _Refused(Diagnostic(
-                    "yaml-too-deep", f"mappings and lists nest more than {MAX_NESTING} deep",
-                    _mark(display, event), "definitions need only a few levels; flatten it"))
+                    "yaml-too-deep", f"mappings and lists nest more than limits.yaml_depth "
+                    f"({depth}) in project.yml allows", _mark(display, event),
+                    "definitions need only a few levels; flatten it, or raise "
+                    "limits.yaml_depth"))
         elif isinstance(event, yaml.CollectionEndEvent):
             anchor, count = stack.pop()
             stack[-1][1] += count

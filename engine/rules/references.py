@@ -112,6 +112,52 @@ def in_cycles(catalog: Catalog) -> set[str]:
     return {name for name, count in waiting.items() if count > 0}
 
 
+def depths(catalog: Catalog) -> dict[str, int]:
+    """How many metrics deep each metric is built (1: from a source alone), in the order of
+    the metrics' inputs, without recursion; metrics on a cycle are left out."""
+    refs = {name: [r for r in m.references() if r in catalog.metrics]
+            for name, m in catalog.metrics.items()}
+    depth: dict[str, int] = {}
+    for start in refs:
+        stack = [start]
+        while stack:
+            name = stack[-1]
+            if name in depth:
+                stack.pop()
+                continue
+            waiting = [r for r in refs[name] if r not in depth and r not in stack]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            if any(r not in depth for r in refs[name]):  # on a cycle
+                stack.pop()
+                depth.setdefault(name, 0)
+                continue
+            depth[name] = 1 + max((depth[r] for r in refs[name]), default=0)
+            stack.pop()
+    return {name: d for name, d in depth.items() if d > 0}
+
+
+def too_deep(catalog: Catalog, most: int) -> tuple[list[Diagnostic], set[str]]:
+    """metric-too-deep: metrics built on more than ``most`` levels of other metrics. Each
+    chain is reported once, at its first metric past the limit; every metric past it is
+    returned, to be taken out of the catalog (so that no rule walks a chain that deep)."""
+    found = depths(catalog)
+    over = {name for name, d in found.items() if d - 1 > most}  # levels below it: d - 1
+    diagnostics = []
+    for name in over:
+        metric = catalog.metrics[name]
+        if found[name] == most + 2:
+            first = next((k for k in ("formula", "numerator", "of") if k in
+                          type(metric.model).model_fields), "name")
+            diagnostics.append(Diagnostic(
+                "metric-too-deep", f"metric '{name}' is built on {most + 1} levels of other "
+                f"metrics, more than limits.metric_depth ({most}) in project.yml allows",
+                metric.model.spans.value((first,)),
+                "compute it from fewer steps, or raise limits.metric_depth"))
+    return diagnostics, over
+
+
 def _cycle_from(catalog: Catalog, start: str, within: set[str]) -> list[str] | None:
     """A path from ``start`` back to itself, searched depth first without recursion."""
     parent: dict[str, str | None] = {start: None}

@@ -124,6 +124,40 @@ def test_every_command_reports_a_cycle_in_one_line(tmp_path, monkeypatch, comman
     assert [line for line in result.stderr.splitlines() if "error[" in line] == [CYCLE_LINE]
 
 
+def _chain(levels: int) -> str:
+    """m0 counts deals; m1 = m0 + 1, ..., each built on the one before."""
+    return "metrics:\n  - name: m0\n    source: opportunities\n    numerator: count(*)\n" + \
+        "".join(f"  - name: m{i}\n    formula: m{i - 1} + 1\n" for i in range(1, levels + 1))
+
+
+def test_a_chain_of_a_thousand_formulas_is_one_line(tmp_path):
+    make(tmp_path, {"m.yml": _chain(1000)})
+    result = bounded("validate", cwd=tmp_path)
+    # m0 on lines 2-4; m{i} on lines 3 + 2i (name) and 4 + 2i (formula, from column 14)
+    assert_one_line(result, 1, "m.yml:106:14: error[metric-too-deep] metric 'm51' is built on "
+                    "51 levels of other metrics, more than limits.metric_depth (50) in "
+                    "project.yml allows; compute it from fewer steps, or raise "
+                    "limits.metric_depth")
+
+
+def test_a_chain_as_deep_as_the_limit_allows_runs(tmp_path):
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from support import DATA_DIR
+
+    make(tmp_path, {"m.yml": _chain(200)})
+    with open(tmp_path / "project.yml", "a") as f:
+        f.write(f"limits: {{metric_depth: 200}}\nallowed_paths: [{DATA_DIR}]\n"
+                f"connection: {{data: {DATA_DIR}}}\n")
+    result = bounded("run", "-m", "m200", "--grain", "year", "--format", "csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    created = pq.read_table(DATA_DIR / "opportunities.parquet").column("created_at")
+    years = pc.value_counts(pc.year(created)).to_pylist()
+    expected = sorted(f"{v['values']}-01-01,{v['counts'] + 200}" for v in years)
+    assert sorted(result.stdout.strip().splitlines()[1:]) == expected
+
+
 def test_a_cycle_through_a_numerator_and_of(tmp_path, monkeypatch):
     make(tmp_path, {"m.yml": "metrics:\n  - name: a\n    numerator: b\n    denominator: b\n"
                              "  - name: b\n    trailing: 3\n    of: a\n"})
@@ -156,6 +190,10 @@ def test_500_nested_parentheses_in_where(command):
 JINJA = [
     ("{% for i in range(100000000) %}x{% endfor %} = 1", "template-loop-too-long",
      "the template loops over 100,000,000 items, more than limits.template_loop (10,000) in "
+     "project.yml allows; loop over less, or raise limits.template_loop"),
+    ("{% for x in range(100) recursive %}{% if loop.depth < 5 %}{{ loop(range(100)) }}"
+     "{% endif %}{% endfor %} = 1", "template-loop-too-long",  # 100**5 items, in depth
+     "the template loops over 10,001 items, more than limits.template_loop (10,000) in "
      "project.yml allows; loop over less, or raise limits.template_loop"),
     ("{% include 'other.sql' %}", "template-no-loader", "{% include %} is not available: "
      "templates here have no loader to read other files; put shared SQL in a macro in the "
@@ -194,6 +232,20 @@ def test_a_file_over_the_size_limit_is_not_read(tmp_path):
     assert [(d.code, Path(d.span.path).name, d.message) for d in diagnostics] == [
         ("file-too-large", "big.yml", f"the file has {len(padding.encode()):,} bytes, more "
          "than limits.file_bytes (1,000) in project.yml allows")]
+
+
+def test_yaml_nested_too_deep_is_refused_at_the_level_past_the_limit(tmp_path):
+    # The file is a mapping (level 1) holding a list nested 70 deep: level 65 is the first
+    # past the default of 64; it opens at column 4 + 63 brackets = 67 of line 1.
+    make(tmp_path, {"deep.yml": "x: " + "[" * 70 + "]" * 70 + "\n"})
+    _, diagnostics = engine.check_project(tmp_path)
+    assert [(d.code, d.span.line, d.span.col, d.message) for d in diagnostics] == [
+        ("yaml-too-deep", 1, 67, "mappings and lists nest more than limits.yaml_depth (64) "
+         "in project.yml allows")]
+    with open(tmp_path / "project.yml", "a") as f:
+        f.write("limits:\n  yaml_depth: 80\n")
+    _, diagnostics = engine.check_project(tmp_path)
+    assert "yaml-too-deep" not in [d.code for d in diagnostics]
 
 
 # --------------------------------------------------------------------------- generated YAML
