@@ -170,6 +170,8 @@ def _render(project: "Project", value: Any, chosen: "Target") -> Any:
 
     if isinstance(value, dict):
         return {k: _render(project, v, chosen) for k, v in value.items()}
+    if isinstance(value, list):  # DuckDB's `data: [folder, ...]`
+        return [_render(project, v, chosen) for v in value]
     if not isinstance(value, str):
         return value
     try:

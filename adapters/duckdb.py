@@ -1,8 +1,11 @@
 """DuckDB, the embedded default: in memory or a database file, always read-only for data.
 
-``data: <folder>`` exposes every Parquet/CSV file in the folder as a view named after the
-file, so the same ``table: opportunities`` source works here and on a warehouse. A database
-file is opened ``read_only``; the views live in DuckDB's in-memory temp catalog.
+``data: <folder>`` (or ``data: [<folder>, ...]``, several) exposes every Parquet/CSV file in
+the folders as a view named after the file, so the same ``table: opportunities`` source works
+here and on a warehouse. Two files that would be the same view (``deals.csv`` and
+``deals.parquet``, in one folder or in two) are refused, naming both. Relative folders are
+relative to the project file's folder, whatever the working directory. A database file is
+opened ``read_only``; the views live in DuckDB's in-memory temp catalog.
 
 **The sandbox.** The tool opens this engine itself, so it decides what the engine may read:
 the database file it opened, the files of the ``data:`` folder and the ``path:`` sources the
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sales_metrics.engine.access import folders, outside, resolved
+from sales_metrics.engine.access import data_files, data_folders, folders, outside, resolved
 from sales_metrics.engine.diagnostics import UsageError
 
 from .base import BaseAdapter, resolve_path
@@ -68,7 +71,8 @@ class DuckDBAdapter(BaseAdapter):
         return {"sandbox": Sandbox.of(project)}
 
     def __init__(self, root: Path = Path("."), database: str = ":memory:",
-                 data: str | None = None, threads: int | None = None, writable: bool = False,
+                 data: str | list[str] | None = None, threads: int | None = None,
+                 writable: bool = False,
                  schema: str | None = None, statement_timeout: float | None = None,
                  sandbox: Sandbox | None = None, **extra: object) -> None:
         import duckdb
@@ -82,8 +86,8 @@ class DuckDBAdapter(BaseAdapter):
         if schema:
             self._set_schema(schema)
         readable = list(sandbox.files) if sandbox else []
-        if data:
-            readable += self._expose(self._data_folder(root, data, sandbox), sandbox)
+        chosen = [self._data_folder(root, folder, sandbox) for folder in data_folders(data)]
+        readable += self._expose(chosen, sandbox)
         self._lock(readable)
 
     def _open(self, root: Path, database: str, threads: int | None, writable: bool) -> Any:
@@ -104,7 +108,10 @@ class DuckDBAdapter(BaseAdapter):
         except self._duckdb.Error as err:
             raise self.fail(f"cannot use schema {schema}: {err}") from None
 
-    def _data_folder(self, root: Path, data: str, sandbox: Sandbox | None) -> Path:
+    def _data_folder(self, root: Path, data: object, sandbox: Sandbox | None) -> Path:
+        if not isinstance(data, str) or not data:
+            raise UsageError("duckdb: 'data' must be a folder or a list of folders, not "
+                             f"{data!r}")
         folder = resolve_path(root, data)
         if sandbox and outside(folder.resolve(), sandbox.folders):
             raise UsageError(f"duckdb: data folder {folder} is outside the project folder; "
@@ -114,20 +121,21 @@ class DuckDBAdapter(BaseAdapter):
                             "`python examples/generate.py` to create the sample data")
         return folder
 
-    def _expose(self, folder: Path, sandbox: Sandbox | None) -> list[Path]:
-        allowed = (folder.resolve(), *(sandbox.folders if sandbox else ()))
+    def _expose(self, chosen: list[Path], sandbox: Sandbox | None) -> list[Path]:
+        """A view per data file of every folder; two files for one view name are refused."""
+        views: dict[str, Path] = {}
+        for file in data_files(chosen, sandbox.folders if sandbox else ()):
+            other = views.setdefault(file.stem.lower(), file)
+            if other is not file:
+                raise UsageError(f"duckdb: {other} and {file} would both be the table "
+                                 f"'{file.stem}'; rename one of them, or leave one of their "
+                                 "folders out of 'data'")
         exposed = []
-        for file in sorted(folder.iterdir()):
-            reader = _READERS.get(file.suffix.lower())
-            if not reader or not file.stem.isidentifier():
-                continue
+        for file in views.values():
             real = file.resolve()
-            if outside(real, allowed):
-                log.info("not exposing %s: it leads outside the allowed folders", file)
-                continue
             literal = str(real).replace("'", "''")
             self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{file.stem}" AS '
-                             f"SELECT * FROM {reader}('{literal}')")
+                             f"SELECT * FROM {_READERS[file.suffix.lower()]}('{literal}')")
             exposed.append(real)
         return exposed
 

@@ -221,7 +221,8 @@ def _linked(sentence: str) -> str:
 
 def _sql(project: Project, name: str) -> str:
     try:
-        text = project.compile([name], dialect=SQL_DIALECT)
+        by = getattr(project.metrics[name], "across", None) or []  # a share, by its groups
+        text = project.compile([name], dialect=SQL_DIALECT, by=by)
     except MetricsError as err:
         return escape(f"-- cannot be compiled for {SQL_DIALECT}: {err}")
     out = []

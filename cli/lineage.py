@@ -43,7 +43,10 @@ def describe(project: "Project", name: str, dialect: str | None) -> str:
     lines += [f"  uses metrics: {', '.join(about.uses) or '-'}",
               f"  used by: {', '.join(about.used_by) or '-'}", ""]
     target = dialect or project.settings.dialect
-    lines += [f"SQL ({target}, {m.grain.value})", project.compile([name], dialect=target)]
+    by = list(getattr(m, "across", None) or [])  # a share is shown by the groups it is across
+    shown = f", by {', '.join(by)}" if by else ""
+    lines += [f"SQL ({target}, {m.grain.value}{shown})",
+              project.compile([name], dialect=target, by=by)]
     return "\n".join(lines)
 
 
@@ -88,6 +91,9 @@ def _definition(resolved, dialect: str) -> list[str]:
     if kind == "EntityMetric":
         where = f" where the value {m.condition}" if m.condition else ""
         return [f"  {m.aggregate} over each {m.entity} of metric {m.of}{where}"]
+    if kind == "ShareMetric":
+        across = ", ".join(m.across) if m.across else "every grouping of the request"
+        return [f"  share of metric {m.share_of} in its total across {across}"]
     if kind == "BalanceMetric":
         closes = f", closes at {m.balance.closes}" if m.balance.closes else ""
         return [f"  balance of {m.measure} on {m.source} at the period's {m.balance.at}: "
@@ -181,13 +187,19 @@ def in_words(project: "Project", name: str) -> str:
         return f"The {what} of {_ref(m.of)} from {earlier}."
     if kind == "EntityMetric":
         return _entity_words(m)
+    if kind == "ShareMetric":
+        across = " and ".join(m.across) if m.across else "the dimensions it is grouped by"
+        return (f"Each group's {_ref(m.share_of)} over the total of {_ref(m.share_of)} across "
+                f"{across}, in the same period (and the same other groupings); 0 for a group "
+                "without rows, empty when the total is 0.")
     if kind == "BalanceMetric":
         until = f" until its {m.balance.closes}" if m.balance.closes else ""
         return (f"The balance of {m.measure} over the {m.source} rows open at the "
                 f"{m.balance.at} of each period: a row counts from its {m.balance.opens}{until}.")
     if kind == "ConversionMetric":
         conv = m.conversion
-        within = f" within {conv.within_days} days" if conv.within_days is not None else ""
+        window = conv.window
+        within = f" within {window.days} {window.count} days" if window is not None else ""
         where = f", among those where {' and '.join(m.filters)}" if m.filters else ""
         return (f"The share of {m.source} rows, counted in the period of their {conv.start}, "
                 f"that reach {conv.end}{within}{where}.")

@@ -61,6 +61,7 @@ class GrainOpt(str, Enum):
     month = "month"
     quarter = "quarter"
     year = "year"
+    all = "all"  # one row for the whole range
 
 
 class DiagnosticFormat(str, Enum):
@@ -81,7 +82,8 @@ ProjectOpt = Annotated[Path | None, typer.Option(
     help="Project folder or project.yml (default: ./project.yml, then ./metrics/project.yml).")]
 GrainArg = Annotated[GrainOpt | None, typer.Option(
     "--grain", "-g", case_sensitive=False, show_default=False,
-    help="Time grain (default: the first metric's own grain).")]
+    help="Time grain (default: the first metric's own grain); 'all': one row for the whole "
+         "range.")]
 ByOpt = Annotated[list[str] | None, typer.Option(
     "--by", "-b", show_default=False, help="Group by this dimension; repeat for more.")]
 StartOpt = Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (inclusive).")]
@@ -255,10 +257,53 @@ def run(
             show = interactive(chosen is not OutputFormat.table, verbose)
             with step(place.label(loaded), 1, 1, show):
                 table = loaded.check_rows(conn.execute(sql))
+                _note_untimed(loaded, conn, names, options)
+        _note_empty(table, names)
         grain_used = options["grain"] or loaded.catalog.metrics[names[0]].model.grain.value
         output.emit(table, chosen.value, out, loaded, names, grain_used, by_file=not metric)
 
     _guard(body)
+
+
+def _note_untimed(loaded, conn, names: list[str], options: dict) -> None:
+    """A note for each metric that leaves rows out because their time column is empty (won
+    deals without a close date): one small SELECT per source and time column read."""
+    import logging
+
+    from .literal import visible
+
+    try:
+        counts: dict[tuple[str, str, str], int] = {}
+        for source, time, sql, owners in loaded.untimed(names, dialect=conn.dialect, **options):
+            row = conn.execute(sql).to_pylist()[0]
+            for column, metric in owners.items():
+                key = (metric, source, time)
+                counts[key] = max(counts.get(key, 0), int(row[column] or 0))
+    except MetricsError as err:  # the note is a courtesy: never the run's failure
+        logging.getLogger("metrics").info("could not count rows without a time: %s", err)
+        return
+    for (metric, source, time), count in counts.items():
+        if count:
+            typer.echo(visible(
+                f"note: {metric}: {count:,} rows of {source} that it counts have no {time}, so "
+                "they are in no period (empty_time: quiet on the source to not be told)"),
+                err=True)
+
+
+def _note_empty(table, names: list[str]) -> None:
+    """A note for each metric that is 0 or empty in every row: most often, filters (its own
+    or --where) that match nothing, which a table of zeros would not say."""
+    from .literal import visible
+
+    if table.num_rows == 0:
+        typer.echo("note: the result has no rows: the sources have no rows in the range "
+                   "(or none with a time)", err=True)
+        return
+    for name in names:
+        if name in table.column_names and all(
+                v is None or v == 0 for v in table.column(name).to_pylist()):
+            typer.echo(f"note: {visible(name)} is 0 or empty in every period: no rows matched "
+                       "its filters in the range (check them, and --where)", err=True)
 
 
 def _whole_catalog(loaded, options: dict) -> list[str]:

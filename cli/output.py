@@ -50,23 +50,15 @@ def emit(table: "pyarrow.Table", fmt: str, out: Path | None, project: "Project",
     if fmt == "table":
         text = render_table(table, project, metrics, grain, _width(out), by_file)
         _deliver(out, lambda f: f.write(text.encode()))
-    elif fmt == "csv":
-        import pyarrow.csv as pcsv
+    elif fmt in ("csv", "json"):  # numbers as numbers: see numbers.py
+        from . import numbers
 
-        _deliver(out, lambda f: pcsv.write_csv(table, f))
-    elif fmt == "json":
-        rows = _nan_to_none(table.to_pylist())
-        text = json.dumps(rows, default=str, indent=2, allow_nan=False) + "\n"
+        text = numbers.csv_text(table) if fmt == "csv" else numbers.json_text(table)
         _deliver(out, lambda f: f.write(text.encode()))
-    else:
+    else:  # typed columns as they came: decimals stay decimals, NaN stays a float
         import pyarrow.parquet as pq
 
         _deliver(out, lambda f: pq.write_table(table, f))
-
-
-def _nan_to_none(rows: list[dict]) -> list[dict]:
-    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
-            for r in rows]
 
 
 def _deliver(out: Path | None, write: Callable) -> None:
@@ -201,7 +193,8 @@ def print_list(project: "Project") -> None:
         m = resolved.model
         kind = {"FormulaMetric": "formula", "CumulativeMetric": "cumulative",
                 "ComparisonMetric": "comparison", "EntityMetric": "per-entity",
-                "BalanceMetric": "balance", "ConversionMetric": "conversion"}.get(
+                "BalanceMetric": "balance", "ConversionMetric": "conversion",
+                "ShareMetric": "share"}.get(
             type(m).__name__, "ratio" if getattr(m, "denominator", None) else "simple")
         sources = ", ".join(sorted(project.catalog.metric_sources(name)))
         view.add_row(*(literal(cell) for cell in (name, m.label or "", kind, sources,

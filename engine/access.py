@@ -10,15 +10,27 @@ parser and the DuckDB sandbox (:mod:`sales_metrics.adapters.duckdb`):
   this check, never before it.
 - :func:`outside`: a path that, with ``..`` and symlinks resolved, is neither in the project
   folder nor in one of the folders ``allowed_paths`` names.
+
+**One folder for relative paths.** Every relative path a project names (a ``path:`` source,
+the connection's ``data:`` folders and ``database:`` file, ``allowed_paths``) is relative to
+the project file's folder (the folder of ``project.yml``), never to the working directory:
+:func:`resolved` is the one function that turns such a setting into a path, and the rules,
+the resolver and the adapters all call it. A ``sql:`` source never names a file itself
+(``read_parquet('x.parquet')`` is refused by :func:`file_access_problem`): it reads a file
+by the name of the ``path:`` source that declares it (``select * from deals_file``).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from sqlglot import exp
+
+log = logging.getLogger("metrics")
+DATA_SUFFIXES = (".parquet", ".csv", ".tsv")  # the files of a `data:` folder that are tables
 
 # Lower-case names, any dialect: DuckDB, PostgreSQL, ClickHouse, Spark, SQLite, MySQL.
 FILE_FUNCTIONS = frozenset("""
@@ -46,9 +58,28 @@ def function_name(node: exp.Func) -> str:
     return node.sql_name().lower()
 
 
+# Meta key the resolver sets on a relation it put in place of a source's name in a `sql:`
+# source (sales_metrics.engine.resolve): that part is the other source's, checked on its own.
+INLINED = "metrics_source"
+
+
+def inlined(node: exp.Expression) -> str | None:
+    """The source whose relation ``node`` is, when the resolver put it there; else None."""
+    return node.meta_get(INLINED)
+
+
+def is_inlined(node: exp.Expression) -> bool:
+    """True for a relation the resolver put in a query (a ``walk(prune=...)`` callback)."""
+    return node.meta_get(INLINED) is not None
+
+
 def file_access_problem(tree: exp.Expression) -> str | None:
-    """Why ``tree`` could read outside the project's data, or None."""
-    for node in tree.walk():
+    """Why ``tree`` could read outside the project's data, or None. The relations of other
+    sources that the resolver put in a `sql:` source's query are not this tree's own: a
+    `path:` source's reader is the engine's, and every other source is checked by itself."""
+    for node in tree.walk(prune=is_inlined):
+        if is_inlined(node):
+            continue
         if isinstance(node, exp.Func) and function_name(node) in FILE_FUNCTIONS:
             return (f"{function_name(node)}() reads files, the network or the environment; "
                     "only the project's sources may be read")
@@ -69,6 +100,31 @@ def _table_problem(table: exp.Table) -> str | None:
         return (f"'{name}' names a file or URL as a table; declare it as a source "
                 "(`path:` in the project's folder) instead")
     return None
+
+
+def data_folders(value: object) -> list[object]:
+    """The connection's ``data:`` setting as a list: one folder (a string) or several (a
+    list); nothing when unset. Items are returned as written, for the caller to check."""
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def data_files(chosen: Iterable[Path], allowed: Iterable[Path] = ()) -> list[Path]:
+    """The files of the ``data:`` folders that are tables, folder by folder, each sorted:
+    Parquet, CSV or TSV, named like a table, and not a symlink leading out of its folder and
+    the ``allowed`` ones."""
+    out, allowed = [], tuple(allowed)
+    for folder in chosen:
+        inside = (folder.resolve(), *allowed)
+        for file in sorted(folder.iterdir()):
+            if file.suffix.lower() not in DATA_SUFFIXES or not file.stem.isidentifier():
+                continue
+            if outside(file.resolve(), inside):
+                log.info("not exposing %s: it leads outside the allowed folders", file)
+                continue
+            out.append(file)
+    return out
 
 
 def folders(root: Path, allowed_paths: Iterable[str]) -> list[Path]:

@@ -185,6 +185,21 @@ def _sqlite_cast(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def _sqlite_compare(node: exp.Expression) -> exp.Expression | None:
+    """``end <= DATETIME(start, '90 DAY')``: SQLite compares timestamps as text, and the
+    DATETIME(...) made above has no fractional seconds where stored timestamps may have them
+    (seeded ones do: '2025-04-06 10:00:00.000000' > '2025-04-06 10:00:00', so an end exactly
+    90 days later fell out of its window), or a 'T'. Against one, the other side is read
+    through DATETIME(...) too, so the two compare as instants."""
+    sides = (node.this, node.expression)
+    made = [isinstance(s, exp.Anonymous) and s.name.upper() == "DATETIME" for s in sides]
+    if made[0] == made[1]:
+        return None
+    this, other = (_function("DATETIME", s.copy()) if not m else s.copy()
+                   for s, m in zip(sides, made))
+    return type(node)(this=this, expression=other)
+
+
 def sql_cast(value: exp.Expression, to: str) -> exp.Cast:
     return exp.Cast(this=value, to=exp.DataType.build(to))
 
@@ -208,7 +223,9 @@ _REWRITES: dict[str, dict[type[exp.Expression], Rewrite]] = {
     "sqlite": {exp.TimeToUnix: lambda node: _function("UNIXEPOCH", node.this),
                exp.DateDiff: _sqlite_days, exp.TimestampTrunc: _sqlite_trunc,
                exp.DateTrunc: _sqlite_trunc, exp.Cast: _sqlite_cast,
-               exp.DateAdd: _sqlite_add},
+               exp.DateAdd: _sqlite_add,
+               **dict.fromkeys((exp.LT, exp.LTE, exp.GT, exp.GTE, exp.EQ, exp.NEQ),
+                               _sqlite_compare)},
 }
 
 

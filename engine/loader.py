@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .diagnostics import Diagnostic, Span, UsageError, did_you_mean, relpath
-from .model import (Balance, Calendar, Connection, Conversion, Definition, Join, Measure,
-                    MetricBase, MetricsFile, Project, Source, Target, metric_kind)
+from .model import (Balance, Calendar, Connection, Conversion, ConversionWindow, Definition,
+                    Join, Measure, MetricBase, MetricsFile, Project, Source, Target,
+                    metric_kind)
 from .templating import TemplateProblem, Templates
 from .yamlspan import Loc, SpanMap, read_yaml
 
@@ -26,7 +27,7 @@ D = TypeVar("D", bound=Definition)
 _NESTED: dict[str, type[BaseModel]] = {
     "numerator": Measure, "denominator": Measure, "target": Target, "joins": Join,
     "connection": Connection, "calendar": Calendar, "conversion": Conversion,
-    "balance": Balance,
+    "balance": Balance, "within": ConversionWindow,
 }
 
 

@@ -8,7 +8,7 @@ SQL fragments stay strings here; :mod:`engine.catalog` parses them with sqlglot 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       model_validator)
@@ -25,6 +25,12 @@ class Grain(str, Enum):
     month = "month"
     quarter = "quarter"
     year = "year"
+    all = "all"  # one period: the whole range
+
+
+# `time: none`: the rows have no time (a roster of reps, deals open now); a metric on them has
+# the same value in every period of a request.
+NO_TIME = "none"
 
 
 class Format(str, Enum):
@@ -61,7 +67,10 @@ class Definition(BaseModel):
 
 
 class Connection(Definition):
-    """Where `metrics run` executes by default. Extra keys go to the adapter."""
+    """Where `metrics run` executes by default. Extra keys go to the adapter.
+
+    DuckDB's ``data:`` is a folder, or a list of folders, whose Parquet/CSV files are tables
+    named after the files. Relative paths here are relative to project.yml's folder."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
     type: str = Field("duckdb", description="Adapter name: duckdb, postgres, spark, ...")
@@ -149,9 +158,15 @@ class Source(Definition):
     name: Name
     description: str | None = None
     table: str | None = None
-    sql: SqlText | None = None
-    path: str | None = None
-    time: Name | None = Field(None, description="Default time column of metrics on this source.")
+    sql: SqlText | None = Field(
+        None, description="One SELECT. A table name that is another source's name reads that "
+        "source (its table, file or query); files are read only through `path:` sources.")
+    path: str | None = Field(
+        None, description="A Parquet or CSV file, relative to project.yml's folder (or "
+        "absolute), inside the project or a folder `allowed_paths` names.")
+    time: Name | None = Field(None, description="Default time column of metrics on this "
+                              "source; 'none' for rows without time (a roster: its counts are "
+                              "the same in every period).")
     key: Name | list[Name] | None = None
     dimensions: dict[Name, SqlText] = Field(default_factory=dict)
     joins: list[Join] = Field(default_factory=list)
@@ -159,6 +174,9 @@ class Source(Definition):
                                 "quarter); finer grains are refused.")
     timezone: Literal["project", "none"] = Field(
         "project", description="'none' for time columns already in local time (dates).")
+    empty_time: Literal["note", "quiet"] = Field(
+        "note", description="Rows whose time column is empty are not counted in any period; "
+        "'note' (default): `metrics run` says how many, 'quiet': it does not.")
 
     @model_validator(mode="after")
     def _one_origin(self) -> Source:
@@ -218,7 +236,8 @@ class Metric(MetricBase):
     """A numerator, optionally over a denominator, with filters, at a time grain."""
 
     source: Name | None = None
-    time: Name | None = Field(None, description="Overrides the source's time column.")
+    time: Name | None = Field(None, description="Overrides the source's time column ('none': "
+                              "the rows have no time).")
     numerator: SqlText | Measure
     denominator: SqlText | Measure | None = None
     filters: list[SqlText] = Field(default_factory=list, description="Apply to both sides.")
@@ -234,10 +253,45 @@ class Metric(MetricBase):
         "(semi-additive), not the sum over the period.")
 
 
+class ConversionWindow(Definition):
+    """How soon after the start the end must come to count: ``{days: 90}``.
+
+    ``calendar`` (the default) counts dates, as a calendar does: the end's date at most
+    ``days`` after the start's, whatever the time of day, both in the project's time zone.
+    ``elapsed`` counts 24-hour days from the start's instant (``start + days``).
+    """
+
+    noun: ClassVar[str] = "conversion window"
+    days: int = Field(ge=0, description="At most this many days after the start.")
+    count: Literal["calendar", "elapsed"] = Field(
+        "calendar", description="calendar: end date - start date <= days, in the project's "
+        "time zone (the default); elapsed: end <= start + days x 24 hours.")
+
+
 class Conversion(Definition):
     start: Name = Field(description="Time column of the first step; the cohort's time.")
-    end: Name = Field(description="Time column of the step reached.")
-    within_days: int | None = Field(None, ge=0, description="Count only if reached in time.")
+    end: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$",
+                              max_length=257)] = Field(
+        description="Time column of the step reached: a column of the source, or of a "
+        "source it joins, as join.column (accounts.first_purchase_at).")
+    within: ConversionWindow | None = Field(
+        None, description="Count only if reached in time: {days: 90} counts calendar days, "
+        "{days: 90, count: elapsed} 24-hour days.")
+    within_days: int | None = Field(
+        None, ge=0, description="The earlier spelling of within: {days: N, count: elapsed}.")
+
+    @model_validator(mode="after")
+    def _one_window(self) -> Conversion:
+        if self.within is not None and self.within_days is not None:
+            raise ValueError("a conversion takes 'within' or 'within_days', not both")
+        return self
+
+    @property
+    def window(self) -> ConversionWindow | None:
+        """The window, whichever way it is written (``within_days: N`` counts elapsed days)."""
+        if self.within_days is not None:
+            return ConversionWindow.model_construct(days=self.within_days, count="elapsed")
+        return self.within
 
 
 class ConversionMetric(MetricBase):
@@ -302,15 +356,33 @@ class EntityMetric(MetricBase):
     entity: str = Field(description="The dimension that names the entity, e.g. rep.")
     condition: SqlText | None = Field(None, description="e.g. '>= 1'; for count and share.")
     aggregate: Literal["count", "share", "avg", "median", "sum", "min", "max"] = "count"
+    population: Name | None = Field(
+        None, description="A source listing the entities (a roster, e.g. reps): each of them "
+        "counts in every period, in the groups of its own row, 0 where it has no rows. "
+        "Default: the entities with rows in the sources of 'of', at any time.")
+
+
+class ShareMetric(MetricBase):
+    """A metric's share of its total across dimensions: revenue share by sector within each
+    year, share of pipeline by region. Computed from the aggregated rows: each group's value
+    over the sum of the values of the groups that differ only in the ``across`` dimensions,
+    within the same period."""
+
+    share_of: Name = Field(description="The metric whose total is shared: a count or a sum.")
+    across: list[str] | None = Field(
+        None, description="The dimensions the total runs across (default: every --by "
+        "dimension); the request must group by them.")
+    format: Format = Format.percent
 
 
 MetricKind = (Metric | ConversionMetric | BalanceMetric | FormulaMetric | CumulativeMetric
-              | ComparisonMetric | EntityMetric)
+              | ComparisonMetric | EntityMetric | ShareMetric)
 
 
 def metric_kind(data: dict[str, Any]) -> type[MetricBase]:
     """The kind of a metric, from the shape of its YAML."""
-    for key, kind in (("formula", FormulaMetric), ("conversion", ConversionMetric),
+    for key, kind in (("formula", FormulaMetric), ("share_of", ShareMetric),
+                      ("conversion", ConversionMetric),
                       ("balance", BalanceMetric), ("entity", EntityMetric),
                       ("compare", ComparisonMetric), ("to_date", CumulativeMetric),
                       ("trailing", CumulativeMetric)):

@@ -103,6 +103,40 @@ class Project:
                 skipped[name] = str(err)
         return ok, skipped
 
+    @_paused_gc
+    def untimed(self, metrics: Iterable[str], dialect: str | None = None,
+                **options) -> list[tuple[str, str, str, dict[str, str]]]:
+        """Queries counting the rows a request leaves out because their time is empty: per
+        (source, time column) read, ``(source, time column, SELECT, {column: metric})``, a
+        column per measure. Not counted: balances (an empty close date is a row still open),
+        conversions (an empty start is a row that never started), sources that say
+        ``empty_time: quiet``, rows without time at all (``time: none``)."""
+        from .compile import check_dialect, render
+        from .compile.plan import plan
+        from .compile.scans import untimed
+        from .dialects import capabilities
+        from .model import BalanceMetric, ConversionMetric
+
+        target = check_dialect(dialect or self.settings.dialect)
+        pending = [plan(self.catalog, self.request(metrics, **options), target,
+                        capabilities(target))]
+        out = []
+        while pending:
+            current = pending.pop()
+            pending += [e.inner for e in current.entities.values()]
+            for group in current.groups.values():
+                if group.timeless or self.catalog.sources[group.source].model.empty_time \
+                        == "quiet":
+                    continue
+                leaves = [leaf for leaf in group.leaves.values() if not leaf.history and
+                          not isinstance(self.catalog.metrics[_owner(leaf.alias)].model,
+                                         (BalanceMetric, ConversionMetric))]
+                if leaves:
+                    select = untimed(current, group, leaves)
+                    out.append((group.source, group.time, render(select, target, copy=False),
+                                {leaf.alias: _owner(leaf.alias) for leaf in leaves}))
+        return out
+
     def query(self, metrics: Iterable[str], connection: Connection, **options) -> "pyarrow.Table":
         """Run a request on an adapter; one SELECT, results as an Arrow table of at most
         ``limits.max_rows`` rows (project.yml): more is refused, not cut."""
@@ -162,6 +196,11 @@ def load_project(path: str | Path | None = None) -> Project:
     if project is None:
         raise DefinitionError([d for d in diagnostics if d.severity == "error"])
     return project
+
+
+def _owner(alias: str) -> str:
+    """The metric a scan column belongs to (``win_rate__num`` -> ``win_rate``)."""
+    return alias.rsplit("__", 1)[0]
 
 
 def _grain(value: str | Grain | None) -> Grain | None:

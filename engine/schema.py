@@ -26,7 +26,8 @@ def json_schema() -> dict[str, Any]:
     from .rules.lint import DEFAULTS
 
     kinds = [model.Metric, model.ConversionMetric, model.BalanceMetric, model.FormulaMetric,
-             model.CumulativeMetric, model.ComparisonMetric, model.EntityMetric]
+             model.CumulativeMetric, model.ComparisonMetric, model.EntityMetric,
+             model.ShareMetric]
     _, found = models_json_schema(
         [(m, "validation") for m in (model.Project, model.MetricsFile, model.Source, *kinds)],
         ref_template="#/$defs/{model}")

@@ -23,6 +23,7 @@ from sqlglot import exp
 from .catalog import Catalog, ResolvedMetric, Side
 from .diagnostics import Diagnostic, Span, did_you_mean, one_of
 from .dialects import to_sql
+from .model import NO_TIME
 
 Schema = dict[str, "dict[str, str] | str"]  # source -> {column: type}, or why it is missing
 NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp,
@@ -94,7 +95,7 @@ def uses(catalog: Catalog) -> Iterator[Use]:
         spans = src.model.spans
         for key in src.model.keys:
             yield Use(name, key, spans.value(("key",)), "")
-        if src.model.time:
+        if src.model.time and src.model.time != NO_TIME:
             yield Use(name, src.model.time, spans.value(("time",)), "time")
         for dim, tree in src.dimensions.items():
             yield from _columns(catalog, name, tree, spans.value(("dimensions", dim)), "")
@@ -110,7 +111,7 @@ def uses(catalog: Catalog) -> Iterator[Use]:
 def _side_uses(catalog: Catalog, metric: ResolvedMetric, side: Side) -> Iterator[Use]:
     if not side.source or side.expr is None:
         return
-    if side.time:
+    if side.time and side.time != NO_TIME:
         yield Use(side.source, side.time, _time_span(catalog, metric, side), "time")
     yield from _columns(catalog, side.source, side.expr, side.span, "")
     for tree, span in zip(side.filters, side.filter_spans):

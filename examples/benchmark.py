@@ -276,6 +276,9 @@ spine AS (SELECT CAST(unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS DATE)
             f"CAST({w('coalesce(closed.won, 0)', 'ROWS 2 PRECEDING')} AS DOUBLE) / "
             f"nullif({w('coalesce(closed.decided, 0)', 'ROWS 2 PRECEDING')}, 0) END"),
     }
+    if by_region:  # each region's share of the month's won revenue
+        cols["revenue_share_by_region"] = (f"CAST({won} AS DOUBLE) / "
+                                           f"nullif(sum({won}) OVER (PARTITION BY g.period), 0)")
     if not by_region:
         mrr = w("coalesce(events.net_new, 0)")
         mrr_start = f"coalesce({w('coalesce(events.net_new, 0)', 'ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING')}, 0)"

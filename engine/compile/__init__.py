@@ -11,10 +11,12 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
+from .. import sql
 from ..catalog import Catalog
 from ..diagnostics import UnsupportedFeature, UsageError
 from ..dialects import capabilities, to_sql
-from .build import build
+from ..model import Grain
+from .build import build, whole_range
 from .plan import Plan, Request, plan
 
 __all__ = ["Plan", "Request", "compile_tree", "render", "check_dialect"]
@@ -24,7 +26,18 @@ def compile_tree(catalog: Catalog, request: Request, dialect: str | None = None)
     target = check_dialect(dialect or catalog.dialect)
     planned = plan(catalog, request, target, capabilities(target))
     _check_capabilities(planned)
-    return build(planned)
+    tree = build(planned)
+    if (planned.grain is Grain.all or whole_range(planned)) and request.start is None:
+        _unnamed_period(tree)
+    return tree
+
+
+def _unnamed_period(tree: exp.Select) -> None:
+    """``--grain all`` without --start: the one period is the data's whole range, which has
+    no first day known when compiling; it is shown empty (NULL), not as the placeholder."""
+    first = tree.expressions[0]
+    assert first.alias_or_name == "period"
+    tree.expressions[0] = sql.cast(exp.Null(), "DATE", copy=False).as_("period", copy=False)
 
 
 def render(tree: exp.Expression, dialect: str, copy: bool = True) -> str:

@@ -21,10 +21,10 @@ from sqlglot import exp
 
 from .. import sql
 from ..diagnostics import UsageError
-from ..model import EntityMetric
+from ..model import EntityMetric, Grain
 from .grains import next_period, period_start
-from .plan import EntityPlan, Plan
-from .scans import PERIOD, RETAIL, cte, date_literal, join, quote, scan, table
+from .plan import EntityPlan, Plan, all_period
+from .scans import PERIOD, RETAIL, cte, date_literal, filtered, join, own_range, quote, scan, table
 from .spine import DIGITS_TABLE, digits, needs_digits, retail_table, spine
 from .values import Values, _ratio
 
@@ -42,6 +42,12 @@ def build(plan: Plan) -> exp.Select:
         query = cte(query, entity.name, _entity(entity))
     if plan.sparse:  # the values of the rows the one scan found, nothing more
         return _stages(plan, query, next(iter(plan.groups.values())).name, None)
+    if plan.grain is Grain.all or whole_range(plan):  # one period: a spine of one row
+        query = cte(query, "spine", exp.select(date_literal(all_period(plan)).as_(
+            PERIOD, copy=False), copy=False))
+        if plan.request.by:
+            query = cte(query, "grid", _grid(plan))
+        return _stages(plan, query, "grid" if plan.request.by else "spine", None)
     if not (bounds[0] and bounds[1]):
         query = cte(query, "bounds", _data_bounds(plan))
     if needs_digits(plan):
@@ -69,17 +75,43 @@ def _scans(plan: Plan) -> list[str]:
     return [g.name for g in plan.groups.values()] + [e.name for e in plan.entities.values()]
 
 
+def _timed(plan: Plan) -> list[str]:
+    """The scans with a period column (not those of rows without time)."""
+    return [g.name for g in plan.groups.values() if not g.timeless] + \
+        [e.name for e in plan.entities.values()]
+
+
+def whole_range(plan: Plan) -> bool:
+    """Only rows without time, and no range asked for: nothing says which periods to show,
+    so there is one row, as with ``--grain all``."""
+    return not _timed(plan) and not (plan.request.start and plan.request.end)
+
+
 def _from(query: exp.Select, source: str | exp.Expression) -> exp.Select:
     return query.from_(table(source) if isinstance(source, str) else source, copy=False)
 
 
 def _data_bounds(plan: Plan) -> exp.Select:
-    """The first and last period any scan found: the range when the request gives none."""
-    union = _union([_from(exp.select(exp.column(PERIOD), copy=False), name)
-                    for name in _scans(plan)], distinct=False)
-    return _from(exp.select(exp.Min(this=exp.column(PERIOD)).as_("lo", copy=False),
-                            exp.Max(this=exp.column(PERIOD)).as_("hi", copy=False), copy=False),
-                 union.subquery("scans", copy=False))
+    """The range when the request gives none: from the first to the last period of the
+    sources' own rows. A scan whose WHERE keeps every row with a time found those periods
+    itself; for one that filters (shared filters, --where), the source's range is read apart
+    (the retail calendar's periods are known only through the scans)."""
+    lo, hi = exp.column("lo"), exp.column("hi")
+    parts = [_from(exp.select(exp.Min(this=exp.column(PERIOD)).as_("lo", copy=False),
+                              exp.Max(this=exp.column(PERIOD)).as_("hi", copy=False),
+                              copy=False), name) for name in _timed(plan)]
+    if not plan.calendar.is_retail(plan.grain):
+        pending = [plan]
+        while pending:  # the request's scans, and those of its entity metrics' own queries
+            current = pending.pop()
+            pending += [e.inner for e in current.entities.values()]
+            parts += [own_range(current, group) for group in current.groups.values()
+                      if not group.timeless and filtered(current, group)]
+    if len(parts) == 1:
+        return parts[0]
+    return _from(exp.select(exp.Min(this=lo).as_("lo", copy=False),
+                            exp.Max(this=hi).as_("hi", copy=False), copy=False),
+                 _union(parts, distinct=False).subquery("scans", copy=False))
 
 
 def _union(parts: list[exp.Select], distinct: bool) -> exp.Query:
@@ -105,25 +137,110 @@ def _named(column: exp.Column, name: str) -> exp.Alias:
     return column.as_(name, quoted=quote(name), copy=False)
 
 
-def _entity(entity: EntityPlan) -> exp.Select:
-    """An aggregate over the rows of a per-entity query (one row per period, dims, entity)."""
+def _entity(entity: EntityPlan) -> exp.Query:
+    """An aggregate over the rows of a per-entity query (one row per period, dims, entity).
+
+    The per-entity query's grid is every period crossed with the population (see
+    :class:`EntityPlan`), so an entity without rows in a period counts with the value of `of`
+    there (0 for counts and sums). With a roster, each entity is joined to its roster row,
+    whose dimensions place it in a group. Without a grid (``sparse``: only the rows the scan
+    found), a row of no period for each group of the population makes the main query's grid
+    show every group (its count 0 where none of its entities has rows)."""
     model = entity.metric.model
     assert isinstance(model, EntityMetric)
-    inner = _own_names(build(entity.inner), entity.name)
+    built = build(entity.inner)
+    if not entity.inner.sparse:
+        _population_grid(built, _population(entity, entity.inner.request.by))
+    inner = _own_names(built, entity.name)
     inner.set("order", None)
-    value = exp.column(model.of, quoted=quote(model.of))
+    value = exp.column(model.of, table="per_entity", quoted=quote(model.of))
     hit = None
     if entity.metric.condition is not None:
         hit = entity.metric.condition.copy().transform(
             lambda n: value.copy() if isinstance(n, exp.Column) else n)
-    by = [exp.column(n, quoted=quote(n)) for n in entity.inner.request.by[:-1]]
+    place = "population" if entity.population else "per_entity"
+    by = [exp.column(n, table=place, quoted=quote(n)) for n in entity.by]
     agg = _entity_aggregate(model.aggregate, value, hit)
     if entity.inner.can.integer_avg:
         agg = sql.float_avg(agg)
-    query = exp.select(exp.column(PERIOD), *by, agg.as_(f"{entity.metric.name}__ent", copy=False),
-                       copy=False)
-    return _from(query, inner.subquery("per_entity", copy=False)).group_by(
-        exp.column(PERIOD), *(b.copy() for b in by), copy=False)
+    period = exp.column(PERIOD, table="per_entity")
+    name = f"{entity.metric.name}__ent"
+    query = _from(exp.select(_named(period, PERIOD), *(_named(b, n) for b, n in zip(by, entity.by)),
+                             agg.as_(name, copy=False), copy=False),
+                  inner.subquery("per_entity", copy=False))
+    if entity.population:  # the roster's entities only, each in the groups of its row
+        key = model.entity
+        rows = _population(entity, entity.by + (key,)).subquery("population", copy=False)
+        on = exp.EQ(this=exp.column(key, table="per_entity", quoted=quote(key)),
+                    expression=exp.column(key, table="population", quoted=quote(key)))
+        query = join(query, rows, on, "inner")
+    query = query.group_by(period.copy(), *(b.copy() for b in by), copy=False)
+    if not (entity.inner.sparse and entity.by):
+        return query
+    groups = _from(exp.select(exp.Null().as_(PERIOD, copy=False),
+                              *(_named(exp.column(n, table="population", quoted=quote(n)), n)
+                                for n in entity.by),
+                              exp.Null().as_(name, copy=False), copy=False),
+                   _population(entity, entity.by).subquery("population", copy=False))
+    return exp.union(query, groups, distinct=False, copy=False)
+
+
+def _population_grid(query: exp.Select, population: exp.Query) -> None:
+    """Make the per-entity query's grid the spine x the population, in place of the
+    dimension values its scans found in the range (which made an entity's value depend on
+    the range, and left out entities whose rows the metric's filters drop)."""
+    with_ = query.args.get("with_")
+    grid = next((c for c in with_.expressions if c.alias == "grid"), None) if with_ else None
+    dims = next((s for s in grid.this.find_all(exp.Subquery) if s.alias == "dims"),
+                None) if grid is not None else None
+    assert dims is not None, "the grid of a per-entity query crosses the spine with 'dims'"
+    dims.replace(population.subquery("dims", copy=False))
+
+
+def _population(entity: EntityPlan, names: tuple[str, ...]) -> exp.Query:
+    """The population's distinct values of ``names`` (dimensions, the entity last): the rows
+    of the roster, or of every source of `of` at any time, whatever its filters. The
+    request's --where applies where the source has its dimensions (the roster's own)."""
+    plan = entity.inner
+    parts = [_population_rows(plan, source, names) for source in entity.sources]
+    return _union(parts, distinct=True)
+
+
+def _population_rows(plan: Plan, source: str, names: tuple[str, ...]) -> exp.Select:
+    catalog = plan.catalog
+    dims = [catalog.dimension(source, n) for n in names]
+    assert all(dims), "checked when planning"
+    conditions, used = [], list(dims)
+    for where in plan.where:
+        for part in where.flatten() if isinstance(where, exp.And) else [where]:
+            found = {_dotted_name(c): catalog.dimension(source, _dotted_name(c))
+                     for c in part.find_all(exp.Column)}
+            if not all(found.values()):  # a dimension the roster lacks filters `of` only
+                continue
+            conditions.append(part.copy().transform(
+                lambda n, found=found: exp.paren(found[_dotted_name(n)].expr.copy(), copy=False)
+                if isinstance(n, exp.Column) else n))
+            used += list(found.values())
+    relation = catalog.sources[source].relation
+    assert relation is not None, "sources that failed to resolve are not compiled"
+    query = exp.select(*(d.expr.copy().as_(n, quoted=quote(n)) for d, n in zip(dims, names)),
+                       copy=False).from_(exp.alias_(relation.copy(), source, table=True,
+                                                    copy=False), copy=False)
+    steps = {}  # join alias -> step, each once
+    for dim in used:
+        for step in dim.path:
+            steps.setdefault(step.alias, step)
+    for step in sorted(steps.values(), key=lambda s: s.alias.count("__")):
+        target = catalog.sources[step.target].relation
+        assert target is not None
+        join(query, exp.alias_(target.copy(), step.alias, table=True, copy=False),
+             step.on.copy(), "left")
+    return query.where(sql.conjunction(conditions, copy=False), copy=False) if conditions \
+        else query
+
+
+def _dotted_name(col: exp.Column) -> str:
+    return ".".join(p for p in (col.table, col.name) if p)
 
 
 def _own_names(query: exp.Select, prefix: str) -> exp.Select:
@@ -194,15 +311,17 @@ def _stage1(plan: Plan, base: str, columns: dict[str, exp.Expression]) -> exp.Se
     select = _from(exp.select(_named(exp.column(PERIOD, table=base), PERIOD),
                               *(_named(exp.column(n, table=base, quoted=quote(n)), n)
                                 for n in by), copy=False), base)
+    timed = set(_timed(plan))
     for name in _scans(plan):
         if name == base:
             continue
         keys = [exp.EQ(this=exp.column(PERIOD, table=name),
-                       expression=exp.column(PERIOD, table=base))]
+                       expression=exp.column(PERIOD, table=base))] if name in timed else []
         keys += [exp.NullSafeEQ(this=exp.column(n, table=name, quoted=quote(n)),
                                 expression=exp.column(n, table=base, quoted=quote(n)))
                  for n in by]
-        select = join(select, table(name), sql.conjunction(keys, copy=False), "left")
+        on = sql.conjunction(keys, copy=False) if keys else None
+        select = join(select, table(name), on, "left" if on is not None else "cross")
     return select.select(*(_alias(e, n) for n, e in columns.items()), copy=False)
 
 

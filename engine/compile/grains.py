@@ -151,7 +151,7 @@ def period_start(day: date, grain: Grain, calendar: Calendar) -> date:
         starts = calendar.retail.starts(grain)
         return _retail(starts, bisect.bisect_right(starts, day) - 1, day)
     match grain:
-        case Grain.day:
+        case Grain.day | Grain.all:  # the whole range starts on its first day
             return day
         case Grain.week:
             return day - timedelta(days=(day.weekday() - calendar.week_start) % 7)
@@ -189,6 +189,8 @@ def next_period(start: date, grain: Grain, calendar: Calendar | None = None) -> 
         starts = calendar.retail.starts(grain)
         return _retail(starts, bisect.bisect_right(starts, start), start)
     try:
+        if grain is Grain.all:  # the range ends after its last day
+            return start + timedelta(days=1)
         if grain in (Grain.day, Grain.week):
             return start + timedelta(days=1 if grain is Grain.day else 7)
         months = start.year * 12 + start.month - 1 + MONTHS[grain]
@@ -216,7 +218,7 @@ def _retail(starts: list[date], index: int, day: date) -> date:
     return starts[index]
 
 
-def period_label(day: date, grain: Grain, calendar: Calendar) -> str:
+def period_label(day: date | None, grain: Grain, calendar: Calendar) -> str:
     """A period's name from its first day: 2025-03, 2025 Q1, FY2026 Q1, FY2025 P07, 2025.
 
     Fiscal and retail years are named by the calendar year they end in.
@@ -226,6 +228,10 @@ def period_label(day: date, grain: Grain, calendar: Calendar) -> str:
         _, year, index = next(p for p in calendar.retail.periods(grain) if p[0] == day)
         return {Grain.month: f"FY{year} P{index:02d}", Grain.quarter: f"FY{year} Q{index}",
                 Grain.year: f"FY{year}"}[grain]
+    if day is None:  # one row for all the data (--grain all, or rows without time only)
+        return "whole range"
+    if grain is Grain.all:  # the whole range from --start
+        return f"from {day.isoformat()}"
     if grain is Grain.month:
         return f"{day.year}-{day.month:02d}"
     if grain in (Grain.quarter, Grain.year):

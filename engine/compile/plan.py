@@ -23,12 +23,15 @@ from .. import sql
 from ..catalog import Catalog, Dimension, ResolvedMetric, Side
 from ..diagnostics import UsageError, did_you_mean, one_of
 from ..dialects import Capabilities
-from ..model import (BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
-                     EntityMetric, FormulaMetric, Grain, Metric)
+from ..model import (NO_TIME, BalanceMetric, ComparisonMetric, ConversionMetric,
+                     CumulativeMetric, EntityMetric, FormulaMetric, Grain, Metric, ShareMetric)
 from ..rules.references import dimension_problem
 from .grains import Calendar, period_start, previous_period
 
-GRAIN_ORDER = [Grain.day, Grain.week, Grain.month, Grain.quarter, Grain.year]
+GRAIN_ORDER = [Grain.day, Grain.week, Grain.month, Grain.quarter, Grain.year, Grain.all]
+# The one period of `--grain all`, in every scan and the spine: the range's first day when the
+# request names one; else this placeholder, shown as an empty period (see build.py).
+ALL_PERIOD = date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,28 @@ class Group:
     def history(self) -> bool:
         return any(leaf.history for leaf in self.leaves.values())
 
+    @property
+    def timeless(self) -> bool:
+        """Rows without time (``time: none``): one value per group, the same every period."""
+        return self.time == NO_TIME
+
 
 @dataclass
 class EntityPlan:
+    """An entity metric: its `of` planned per entity (``inner``), over a population.
+
+    ``population`` is the roster source (`population: reps`), or None: the entities with rows
+    in the sources of `of` (``sources``). Either way the population ignores the range, so an
+    entity's value in a period does not depend on --start/--end. ``by``: the request's
+    dimensions; with a roster the inner request groups by the entity alone, and each entity
+    is placed in the groups of its roster row.
+    """
+
     metric: ResolvedMetric
     inner: Plan
+    population: str | None = None
+    by: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -122,6 +142,10 @@ def plan(catalog: Catalog, request: Request, dialect: str, can: Capabilities) ->
     for metric in metrics:
         _check_by(catalog, metric, request.by)
     for metric in _needed(catalog, metrics):
+        if grain is Grain.all:
+            _check_whole_range(metric)
+        if isinstance(metric.model, ShareMetric):
+            _check_share(metric.model, request.by)
         if isinstance(metric.model, CumulativeMetric) and metric.model.to_date:
             _check_to_date(metric.model, grain)  # with or without a range
         _add(result, metric)
@@ -175,11 +199,7 @@ def _check_by(catalog: Catalog, metric: ResolvedMetric, by: tuple[str, ...]) -> 
 def _add(result: Plan, metric: ResolvedMetric) -> None:
     model = metric.model
     if isinstance(model, EntityMetric):
-        inner = Request((model.of,), result.grain, result.request.by + (model.entity,),
-                        result.request.start, result.request.end, result.request.where)
-        inner_plan = plan(result.catalog, inner, result.dialect, result.can)
-        inner_plan.sparse = _grid_unneeded(result.catalog, metric, inner_plan)
-        result.entities[metric.name] = EntityPlan(metric, inner_plan)
+        _add_entity(result, metric)
         return
     last = isinstance(model, Metric) and model.snapshot == "last"
     for role in ("num", "den", "opens", "closes"):
@@ -200,6 +220,95 @@ ROLES = {"num": "numerator", "den": "denominator", "opens": "opens", "closes": "
 UNKNOWN = object()  # an empty period's value that cannot be known when compiling
 _COMPARE = {exp.GT: operator.gt, exp.GTE: operator.ge, exp.LT: operator.lt,
             exp.LTE: operator.le, exp.EQ: operator.eq, exp.NEQ: operator.ne}
+
+
+def _add_entity(result: Plan, metric: ResolvedMetric) -> None:
+    """Plan an entity metric: `of` as a request of its own, grouped by the entity as well.
+
+    Who counts is the population, never the range: with `population:` every entity of that
+    source (grouped by the dimensions of its own row there), else every entity with rows in
+    the sources of `of` (whatever its filters, at any time). The inner request starts where
+    the request needs this metric from (a comparison of it looks a period back)."""
+    model = metric.model
+    assert isinstance(model, EntityMetric)
+    request, catalog = result.request, result.catalog
+    population = model.population
+    if model.entity in request.by:
+        raise UsageError(f"cannot group '{metric.name}' by '{model.entity}': it aggregates "
+                         f"over each {model.entity}; group '{model.of}' by {model.entity} instead")
+    if population is not None:
+        _check_population(result, metric, population)
+        by = (model.entity,)
+    else:
+        by = request.by + (model.entity,)
+    inner = Request((model.of,), result.grain, by, _entity_start(result, metric), request.end,
+                    request.where)
+    inner_plan = plan(catalog, inner, result.dialect, result.can)
+    inner_plan.sparse = _grid_unneeded(catalog, metric, inner_plan)
+    sources = (population,) if population else tuple(sorted(catalog.metric_sources(model.of)))
+    _check_file_sources(result, sources)
+    result.entities[metric.name] = EntityPlan(metric, inner_plan, population, request.by,
+                                              sources)
+
+
+def _check_population(result: Plan, metric: ResolvedMetric, population: str) -> None:
+    """Every --by dimension must place an entity of the population in one group: a dimension
+    of the population source (the rep's own region), not of the rows it aggregates."""
+    catalog, entity = result.catalog, metric.model.entity  # type: ignore[attr-defined]
+    if population not in catalog.sources:  # refused by validation; a clear line regardless
+        raise UsageError(f"'{metric.name}': population '{population}' is not a source")
+    for name in result.request.by:
+        if catalog.dimension(population, name) is not None:
+            continue
+        known = catalog.dimensions(population)
+        if len(known.get(name, [])) > 1:
+            why = f"dimension '{name}' is reachable from '{population}' in more than one way"
+            hint = "name the path: " + ", ".join(
+                ".".join([s.name for s in d.path] + [name]) for d in known[name])
+        else:
+            why = f"its population '{population}' has no dimension '{name}'"
+            hint = "group by one of its dimensions: " + ", ".join(
+                sorted(n for n in known if n != entity and "." not in n))
+        raise UsageError(f"cannot group '{metric.name}' by '{name}': {why}, so a {entity} "
+                         f"cannot be placed in one group; {hint}")
+
+
+def _check_file_sources(result: Plan, sources: tuple[str, ...]) -> None:
+    from ..diagnostics import UnsupportedFeature
+
+    for name in sources:
+        source = result.catalog.sources[name].model
+        if source.path and not result.can.file_sources:
+            raise UnsupportedFeature(result.dialect, f"file sources (source '{name}' reads "
+                                     f"'{source.path}')", "load the file into a table and "
+                                     "use 'table:'")
+
+
+def _entity_start(result: Plan, metric: ResolvedMetric) -> date | None:
+    """The start of an entity metric's inner request: the requested start, or earlier when a
+    requested metric built on this one looks back (its change on the previous period)."""
+    start = result.request.start
+    if start is None or result.grain.value == "all":  # one period: nothing to look back on
+        return start
+    users = [m for m in result.metrics if _reaches(result.catalog, m.name, metric.name)]
+    earliest = min(_read_from(result, m, start) for m in users) if users else start
+    return earliest if earliest < period_start(start, result.grain, result.calendar) else start
+
+
+def _reaches(catalog: Catalog, name: str, target: str) -> bool:
+    """Whether a metric is, or is computed from, ``target`` (within its own plan: not
+    through another entity metric, whose input is planned apart)."""
+    stack, seen = [name], set()
+    while stack:
+        current = stack.pop()
+        if current == target:
+            return True
+        if current in seen or current not in catalog.metrics:
+            continue
+        seen.add(current)
+        if not isinstance(catalog.metrics[current].model, EntityMetric):
+            stack.extend(catalog.metrics[current].references())
+    return False
 
 
 def _grid_unneeded(catalog: Catalog, metric: ResolvedMetric, inner: Plan) -> bool:
@@ -300,6 +409,32 @@ def _read_from(result: Plan, metric: ResolvedMetric, start: date,
     if isinstance(model, (FormulaMetric, ComparisonMetric, CumulativeMetric)):
         return min([first] + [_read_from(result, ref, first, within) for ref in refs])
     return first
+
+
+def _check_share(model: ShareMetric, by: tuple[str, ...]) -> None:
+    """A share is across dimensions of the request: without them it has no groups."""
+    across = model.across if model.across is not None else list(by)
+    missing = [d for d in across if d not in by]
+    if missing or not across:
+        wanted = " ".join(f"--by {d}" for d in (missing or ["<dimension>"]))
+        raise UsageError(f"'{model.name}' is a share of '{model.share_of}' across "
+                         f"{', '.join(across) or 'the groups of a request'}; group by "
+                         f"{'them' if len(missing) > 1 else 'it'}: {wanted}")
+
+
+def _check_whole_range(metric: ResolvedMetric) -> None:
+    """At ``--grain all`` there is one period: nothing before it to compare with, accumulate
+    over or carry a balance from."""
+    model = metric.model
+    if isinstance(model, (ComparisonMetric, CumulativeMetric, BalanceMetric)):
+        kind = {ComparisonMetric: "compares periods", CumulativeMetric: "accumulates over "
+                "periods", BalanceMetric: "is a balance at each period's start or end"}
+        raise UsageError(f"'{model.name}' {kind[type(model)]}; --grain all has one period, "
+                         "the whole range: ask for a grain such as month")
+
+
+def all_period(plan: "Plan") -> date:
+    return plan.request.start or ALL_PERIOD
 
 
 def _check_to_date(model: CumulativeMetric, grain: Grain) -> None:

@@ -18,7 +18,8 @@ from sqlglot import exp
 from .. import sql
 from ..catalog import JoinStep
 from .grains import MONTHS, key_of, key_period, period_key, period_sql
-from .plan import Group, Plan
+from ..model import Grain
+from .plan import Group, Plan, all_period
 
 PERIOD = "period"
 RETAIL = "retail_calendar"  # the CTE listing retail periods, when the project uses one
@@ -55,6 +56,8 @@ def join(query: exp.Select, target: exp.Expression, on: exp.Expression | None,
 
 
 def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> exp.Select:
+    if group.timeless:
+        return _timeless(plan, group)
     source = plan.catalog.sources[group.source]
     time_col = exp.column(group.time, table=group.source)
     local = _local_time(plan, group, time_col)
@@ -84,10 +87,84 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
     query = query.where(sql.conjunction(_conditions(plan, group, time_col, bounds, shared),
                                         copy=False), copy=False)
     keys = [key.copy(), *(d.expr.copy() for d in dims)]
+    if plan.grain is Grain.all:  # one period: the constant is not grouped by (T-SQL refuses)
+        keys = keys[1:]
     if group.last:
         keys.append(sql.cast(local, "DATE"))
-    query = query.group_by(*keys, copy=False)
+    if keys:
+        query = query.group_by(*keys, copy=False)
     return _last_snapshot(plan, query) if group.last else query
+
+
+def _timeless(plan: Plan, group: Group) -> exp.Select:
+    """A scan of rows without time: each group's aggregates over all its rows, no period
+    (joined to every period of the request on the dimensions alone)."""
+    source = plan.catalog.sources[group.source]
+    assert source.relation is not None, "sources that failed to resolve are not compiled"
+    dims = [plan.dimension(group.source, name) for name in plan.request.by]
+    shared = _shared_filters(group)
+    columns = [d.expr.as_(n, quoted=quote(n)) for d, n in zip(dims, plan.request.by)]
+    columns += [_leaf_column(plan, group, leaf, shared, (None, None))
+                for leaf in group.leaves.values()]
+    query = exp.select(*columns, copy=False).from_(
+        exp.alias_(source.relation.copy(), group.source, table=True, copy=False), copy=False)
+    for step in _joins(plan, group, dims):
+        target = plan.catalog.sources[step.target].relation
+        assert target is not None
+        query = join(query, exp.alias_(target.copy(), step.alias, table=True, copy=False),
+                     step.on.copy(), "left")
+    conditions = [_on_source(plan, w, group.source) for w in plan.where]
+    conditions += [f.copy() for f in shared.values()]
+    if conditions:
+        query = query.where(sql.conjunction(conditions, copy=False), copy=False)
+    if dims:
+        query = query.group_by(*(d.expr.copy() for d in dims), copy=False)
+    return query
+
+
+def untimed(plan: Plan, group: Group, leaves: list) -> exp.Select:
+    """For each of ``leaves`` (a column named after it), how many rows it would count but
+    leaves out for having no time: the rows whose time column is empty and that pass the
+    leaf's filters and --where."""
+    source = plan.catalog.sources[group.source]
+    assert source.relation is not None, "sources that failed to resolve are not compiled"
+    time_col = exp.column(group.time, table=group.source)
+    counts = [exp.Count(this=exp.Case(ifs=[exp.If(
+        this=sql.conjunction([f.copy() for f in leaf.side.filters], copy=False),
+        true=exp.Literal.number(1))]) if leaf.side.filters else exp.Star()).as_(
+            leaf.alias, copy=False) for leaf in leaves]
+    query = exp.select(*counts, copy=False).from_(
+        exp.alias_(source.relation.copy(), group.source, table=True, copy=False), copy=False)
+    for step in _joins(plan, group, []):
+        target = plan.catalog.sources[step.target].relation
+        assert target is not None
+        query = join(query, exp.alias_(target.copy(), step.alias, table=True, copy=False),
+                     step.on.copy(), "left")
+    conditions = [exp.Is(this=time_col, expression=exp.Null())]
+    conditions += [_on_source(plan, w, group.source) for w in plan.where]
+    return query.where(sql.conjunction(conditions, copy=False), copy=False)
+
+
+def filtered(plan: Plan, group: Group) -> bool:
+    """Whether the scan's WHERE drops rows beyond those without a time (shared filters,
+    --where): then its periods may not span the source's own range."""
+    return bool(_shared_filters(group)) or bool(plan.where)
+
+
+def own_range(plan: Plan, group: Group) -> exp.Select:
+    """The first and last period of the source's rows on this time column, whatever the
+    metrics' filters: the range a request without --start/--end shows (so a metric whose
+    filters match nothing shows its zeros there, not an empty result)."""
+    source = plan.catalog.sources[group.source]
+    assert source.relation is not None, "sources that failed to resolve are not compiled"
+    time_col = exp.column(group.time, table=group.source)
+    local = _local_time(plan, group, time_col)
+    bucket = lambda agg: period_sql(agg, plan.grain, plan.calendar,  # noqa: E731
+                                    plan.can.monday_weeks)
+    return exp.select(bucket(exp.Min(this=local)).as_("lo", copy=False),
+                      bucket(exp.Max(this=local.copy())).as_("hi", copy=False),
+                      copy=False).from_(
+        exp.alias_(source.relation.copy(), group.source, table=True, copy=False), copy=False)
 
 
 def _period(plan: Plan, group: Group, local: exp.Expression, time_col: exp.Column,
@@ -95,6 +172,9 @@ def _period(plan: Plan, group: Group, local: exp.Expression, time_col: exp.Colum
     """Each row's period (a DATE) and the expression to group by: the same, or an integer
     key that the period is made from once per group, where the dialect computes it faster."""
     grain, calendar = plan.grain, plan.calendar
+    if grain is Grain.all:
+        constant = date_literal(all_period(plan))
+        return constant, constant.copy()
     retail = calendar.is_retail(grain)
     keyed = plan.can.period_keys and not retail and grain in MONTHS
     if retail:
@@ -189,6 +269,10 @@ def _joins(plan: Plan, group: Group, dims: list) -> list[JoinStep]:
         for step in dim.path:
             steps.setdefault(step.alias, step)
     direct = plan.catalog.direct_joins(group.source)
+    for dim in wanted:  # a dimension of the source written over a join (`reps.region`)
+        for table in sql.tables_used(dim.expr) - {group.source}:
+            if table in direct:
+                steps.setdefault(table, direct[table])
     for leaf in group.leaves.values():
         for tree in (leaf.side.expr, *leaf.side.filters):
             for table in sql.tables_used(tree) - {group.source}:

@@ -20,7 +20,7 @@ from sqlglot.dialects.dialect import Dialect
 from .. import sql
 from ..diagnostics import UsageError
 from ..model import (BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
-                     EntityMetric, FormulaMetric, Metric)
+                     EntityMetric, FormulaMetric, Metric, ShareMetric)
 from .grains import period_sql
 from .plan import Plan, lookback_periods
 from .scans import PERIOD, date_literal, quote
@@ -108,6 +108,8 @@ class Values:
             return self._comparison(model)
         if isinstance(model, EntityMetric):
             return Val(1, self.leaf(f"{name}__ent"))
+        if isinstance(model, ShareMetric):
+            return self._share(model)
         raise TypeError(type(model).__name__)
 
     def _flat(self, name: str) -> bool:
@@ -194,6 +196,20 @@ class Values:
         before = self._window(1, _frame("UNBOUNDED", "PRECEDING", exp.Literal.number(1),
                                         "PRECEDING"))(flow)
         return exp.Coalesce(this=before, expressions=[exp.Literal.number(0)])
+
+    def _share(self, model: ShareMetric) -> Val:
+        """The value over its total across ``across``: a window over the grid's rows (every
+        group of the period, empty ones included), partitioned by the period and the other
+        dimensions of the request."""
+        by = self.plan.request.by
+        across = model.across if model.across is not None else list(by)  # checked in plan
+        val = self.at(model.share_of)
+        if val.windowed:
+            val = Val(val.stage + 1, self.materialize(model.share_of, val))
+        partition = [self.period(val.stage)] + [
+            d for d, name in zip(self.dims(val.stage), by) if name not in across]
+        total = exp.Window(this=exp.Sum(this=val.expr.copy()), partition_by=partition)
+        return Val(val.stage, _ratio(exp.paren(val.expr.copy(), copy=False), total, None), True)
 
     def _comparison(self, model: ComparisonMetric) -> Val:
         val = self.at(model.of)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 
 from ..catalog import Catalog
 from ..diagnostics import Diagnostic
-from . import access, aggregation, lint, references
+from . import access, aggregation, lint, population, references, shares, windows
 
 Rule = Callable[[Catalog], Iterable[Diagnostic]]
 
@@ -24,9 +24,15 @@ RULES: tuple[Rule, ...] = (
     references.metric_cycles,
     references.metric_dimensions,
     references.entity_dimensions,
+    population.entity_populations,
+    shares.shared_totals,
+    shares.share_dimensions,
     aggregation.measures_aggregate,
     aggregation.filters_row_level,
     aggregation.dimensions_row_level,
+    windows.accumulated_inputs,
+    windows.to_date_grains,
+    windows.whole_range_windows,
     access.file_access,
     access.paths_inside,
     lint.settings,

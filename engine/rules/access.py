@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from sqlglot import exp
 
-from ..access import file_access_problem, folders, outside, resolved
+from ..access import (data_files, data_folders, file_access_problem, folders, outside,
+                      resolved)
 from ..catalog import Catalog
 from ..diagnostics import Diagnostic, Span
 
@@ -87,14 +89,53 @@ def paths_inside(catalog: Catalog) -> Iterator[Diagnostic]:
 
 
 def _data_folder(catalog: Catalog, allowed: list) -> Iterator[Diagnostic]:
+    """The DuckDB connection's `data:` folders (one, or a list): each a folder name, inside
+    the project or `allowed_paths`, and no two of their files the same table."""
     connection = catalog.project.connection.model_dump()
     data = connection.get("data")
-    if str(connection.get("type", "")).lower() != "duckdb" or not isinstance(data, str) \
-            or "{" in data:  # a template is rendered, and checked, when connecting
+    if str(connection.get("type", "")).lower() != "duckdb" or data is None:
         return
-    if outside(resolved(catalog.root, data), allowed):
-        spans = getattr(catalog.project, "_spans", None)
-        yield Diagnostic("path-outside-project", f"the connection's data folder '{data}' is "
-                         "outside the project folder",
-                         spans.value(("connection", "data")) if spans else None,
-                         f"add it to project.yml's 'allowed_paths': [{data}]")
+    spans = getattr(catalog.project, "_spans", None)
+
+    def at(*loc: str | int) -> Span | None:
+        return spans.value(("connection", "data", *loc)) if spans else None
+
+    if not isinstance(data, (str, list)) or isinstance(data, list) and not data:
+        yield Diagnostic("wrong-type", "the connection's 'data' must be a folder or a list of "
+                         "folders", at(), "write data: ../data, or data: [../data, ../more]")
+        return
+    chosen: dict[Path, Span | None] = {}
+    for i, folder in enumerate(data_folders(data)):
+        where = at(i) if isinstance(data, list) else at()
+        if not isinstance(folder, str) or not folder:
+            yield Diagnostic("wrong-type", f"a folder of the connection's 'data' must be a "
+                             f"path, not {folder!r}", where, "write the folder's path, "
+                             "relative to project.yml or absolute")
+            continue
+        if "{" in folder:  # a template is rendered, and checked, when connecting
+            continue
+        path = resolved(catalog.root, folder)
+        if outside(path, allowed):
+            yield Diagnostic("path-outside-project", f"the connection's data folder '{folder}' "
+                             "is outside the project folder", where,
+                             f"add it to project.yml's 'allowed_paths': [{folder}]")
+        elif path.is_dir():
+            chosen.setdefault(path, where)
+    yield from _same_table(chosen, tuple(allowed))
+
+
+def _same_table(chosen: dict[Path, Span | None], allowed: tuple[Path, ...]
+                ) -> Iterator[Diagnostic]:
+    """Two files of the data folders that would be one table (deals.csv, deals.parquet)."""
+    first: dict[str, Path] = {}
+    for folder, where in chosen.items():
+        try:
+            files = data_files([folder], allowed)
+        except OSError:
+            continue  # unreadable: connecting says so
+        for file in files:
+            other = first.setdefault(file.stem.lower(), file)
+            if other is not file:
+                yield Diagnostic("duplicate-table", f"data files {other} and {file} would both "
+                                 f"be the table '{file.stem}'", where, "rename one of them, or "
+                                 "leave one of their folders out of 'data'")

@@ -70,7 +70,8 @@ def time_columns(catalog: Catalog) -> Iterator[Diagnostic]:
             if side.source and not side.time:
                 yield Diagnostic("missing-time", f"metric '{metric.name}' has no time column",
                                  metric.model.spans.value(("name",)), "add 'time: <column>' to "
-                                 f"the metric or to source '{side.source}'")
+                                 f"the metric or to source '{side.source}' ('time: none' for "
+                                 "rows without time, such as a roster)")
 
 
 def metric_cycles(catalog: Catalog) -> Iterator[Diagnostic]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-GRAINS = ("day", "week", "month", "quarter", "year")
+GRAINS = ("day", "week", "month", "quarter", "year", "all")
 REL, ABS = 1e-9, 1e-9
 DAY_RANGE = {"start": "2025-01-01", "end": "2025-03-31"}  # day grain: one quarter of days
 

@@ -109,9 +109,12 @@ class Scan(Form):
         d = self.frame(src, ctx)
         periods, combos = set(), set()
         for col in self.times:  # every time column the form reads puts its periods on the spine
+            # The periods are the source's own, whatever the filters and --where keep (README:
+            # "Periods come from the sources' own range"); the groups are the rows kept.
+            every = src[self.source][col].dt.to_period(FREQ[ctx.grain])
+            periods |= set(every[_in_range(every, ctx)])
             p = d[col].dt.to_period(FREQ[ctx.grain])
             m = _in_range(p, ctx)
-            periods |= set(p[m])
             combos |= set(d.loc[m, list(ctx.by)].itertuples(index=False, name=None))
         return periods, combos
 
@@ -200,6 +203,26 @@ class Formula(Form):
         return [self.fn(*row) for row in zip(*columns)]
 
 
+class Share(Form):
+    """The inner metric over its total across some dimensions: summed over the rows of the
+    expected grid (every period x group) that differ only in those dimensions."""
+
+    def __init__(self, inner: Form, across: tuple[str, ...]):
+        self.inner, self.across = inner, across
+
+    def seen(self, src, ctx):
+        return self.inner.seen(src, ctx)
+
+    def values(self, src, ctx, keys):
+        vals = self.inner.values(src, ctx, keys)
+        kept = [i + 1 for i, dim in enumerate(ctx.by) if dim not in self.across]
+        totals: dict[tuple, float] = defaultdict(float)
+        for key, value in zip(keys, vals):
+            totals[(key[0], *(key[i] for i in kept))] += 0 if is_null(value) else value
+        return [None if is_null(v) or not totals[(k[0], *(k[i] for i in kept))] else
+                v / totals[(k[0], *(k[i] for i in kept))] for k, v in zip(keys, vals)]
+
+
 class Compare(Form):
     """The inner metric against itself 1 period (previous_period) or a year (previous_year)
     back; an earlier period before the inner metric's first period of data has no value."""
@@ -277,27 +300,48 @@ def _stat(vals, fn):
 
 class Entity(Form):
     """The inner metric per entity (grouped by the entity as well), then aggregated over the
-    entities per period and group. The entities of a group are those its rows show over the
-    requested range (each in every period: no rows that period -> 0 for sums, null for ratios)."""
+    entities per period and group. The entities of a group are those the rows of the inner
+    metric's sources show at any time, whatever its filters (the request's where applies),
+    each in every period: no rows that period -> 0 for sums, null for ratios. So an entity's
+    value in a period does not depend on the requested range."""
 
     def __init__(self, inner: Form, entity: str, aggregate: str, condition: Callable | None = None):
         self.inner, self.entity, self.aggregate = inner, entity, aggregate
         self.condition = condition or (lambda v: True)
 
+    def population(self, src, ctx) -> set:
+        """(*dimension values, entity) of every row of the sources, at any time."""
+        cols = [*ctx.by, self.entity]
+        combos = set()
+        for source in _sources(self.inner):
+            d = src[source]
+            if ctx.where is not None:
+                d = d[ctx.where(d).fillna(False).astype(bool)]
+            d = d.assign(**{c: _normal(d[c]) for c in cols})
+            combos |= set(d[cols].itertuples(index=False, name=None))
+        return combos
+
     def seen(self, src, ctx):
-        periods, combos = self.inner.seen(src, ctx.also_by(self.entity))
-        return periods, {c[:-1] for c in combos}
+        periods, _ = self.inner.seen(src, ctx.also_by(self.entity))
+        return periods, {c[:-1] for c in self.population(src, ctx)}
 
     def values(self, src, ctx, keys):
         inner_ctx = ctx.also_by(self.entity)
-        _, combos = self.inner.seen(src, inner_ctx)
         members = defaultdict(list)
-        for c in sorted(combos, key=repr):
+        for c in sorted(self.population(src, ctx), key=repr):
             members[c[:-1]].append(c[-1])
         inner_keys = [(*k, e) for k in keys for e in members[k[1:]]]
         vals = dict(zip(inner_keys, self.inner.values(src, inner_ctx, inner_keys)))
         agg = AGGREGATES[self.aggregate]
         return [agg([vals[(*k, e)] for e in members[k[1:]]], self.condition) for k in keys]
+
+
+def _sources(form: Form) -> set[str]:
+    """The sources whose rows a form reads, through the forms it is made of."""
+    if isinstance(form, Scan):
+        return {form.source}
+    parts = getattr(form, "inputs", ()) or (getattr(form, "inner", None),)
+    return set().union(*(_sources(f) for f in parts if f is not None))
 
 
 # --- the expected result -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
-from .oracle_forms import (
+from .oracle_forms import (Share, 
     NAN,
     Balance,
     Compare,
@@ -193,6 +193,7 @@ O["leads_followed_up_rate"] = ratio(L, "created_at", everything, has("first_resp
 O["deals_won"] = count(OP, "closed_at", is_stage("won"))
 O["won_revenue"] = total(OP, "closed_at", is_stage("won"), column("amount"))
 O["average_deal_size"] = Formula(div, O["won_revenue"], O["deals_won"])
+O["revenue_share_by_region"] = Share(O["won_revenue"], ("region",))
 O["sales_cycle_length"] = stat(OP, "closed_at", is_stage("won"),
                                lambda d: days(d, "created_at", "closed_at"), mean)
 O["pipeline_created"] = total(OP, "created_at", everything, column("amount"))
