@@ -37,6 +37,29 @@ def cli():
     return run_cli
 
 
+@pytest.fixture(scope="session")
+def fakesnow_server():
+    """fakesnow's HTTP server in a thread, once per run: the real connector talks to it (its
+    Arrow results included), from this process or a `metrics` subprocess. Yields the
+    connection settings. (Once: starting it imports ``fakesnow.server``, the module, which
+    then shadows the package's ``fakesnow.server()`` function.)"""
+    fakesnow = pytest.importorskip("fakesnow", reason="fakesnow is not installed: "
+                                   "pip install -e '.[test]'")
+    pytest.importorskip("uvicorn", reason="fakesnow's server needs fakesnow[server]")
+    import logging
+    import shutil
+
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "fakesnow.server"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    with fakesnow.server() as settings:
+        settings.pop("session_parameters", None)
+        settings.pop("network_timeout", None)
+        yield {**settings, "database": f"METRICS_TEST_{os.getpid()}", "schema": "SAMPLE"}
+    from fakesnow.transforms import stage  # where the server keeps files PUT on stages
+
+    shutil.rmtree(stage.LOCAL_BUCKET_PATH, ignore_errors=True)
+
+
 # ----------------------------------------------------------------------------- warehouses
 #
 # PostgreSQL and Spark tests are marked `postgres` / `spark`. They skip only when the service

@@ -19,9 +19,7 @@ marker, and under CI=true a skip of a marked test is a failure (tests/conftest.p
 
 from __future__ import annotations
 
-import logging
 import os
-import shutil
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -146,22 +144,7 @@ def chdb_conn():
 # ----------------------------------------------------------------------------- Snowflake
 
 
-@pytest.fixture(scope="session")
-def fakesnow_server():
-    """fakesnow's HTTP server in a thread: the real connector talks to it (its Arrow results
-    included), from this process or a `metrics` subprocess. Yields the connection settings."""
-    fakesnow = pytest.importorskip("fakesnow", reason="fakesnow is not installed: "
-                                   "pip install -e '.[test]'")
-    pytest.importorskip("uvicorn", reason="fakesnow's server needs fakesnow[server]")
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "fakesnow.server"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    with fakesnow.server() as settings:
-        settings.pop("session_parameters", None)
-        settings.pop("network_timeout", None)
-        yield {**settings, "database": RUN.upper(), "schema": "SAMPLE"}
-    from fakesnow.transforms import stage  # where the server keeps files PUT on stages
-
-    shutil.rmtree(stage.LOCAL_BUCKET_PATH, ignore_errors=True)
+# fakesnow_server: in tests/conftest.py (the oracles start their own seeded copy on it)
 
 
 @pytest.fixture(scope="session")

@@ -41,9 +41,11 @@ def _project():
 
 
 def request_for(project, kpi: str, dialect: str) -> dict:
-    """The KPI at its own grain, by its first dimension, over the data's own range."""
+    """The KPI at its own grain, by its first dimension (a share: by what it is across),
+    over the data's own range."""
     metric = project.metrics[kpi]
-    return {"grain": metric.grain.value, "by": list(metric.dimensions or [])[:1]}
+    by = list(getattr(metric, "across", None) or metric.dimensions or [])[:1]
+    return {"grain": metric.grain.value, "by": by}
 
 
 def uses_percentile(project, kpi: str) -> bool:

@@ -210,21 +210,16 @@ def mysql_conn(parquet):
 
 
 @pytest.fixture(scope="module")
-def snowflake_conn(parquet):
-    """fakesnow's server (an emulator over DuckDB) through the real connector."""
-    fakesnow = pytest.importorskip("fakesnow", reason="fakesnow is not installed: "
-                                   "pip install -e '.[test]'")
-    pytest.importorskip("uvicorn", reason="fakesnow's server needs fakesnow[server]")
+def snowflake_conn(parquet, fakesnow_server):
+    """fakesnow's server (an emulator over DuckDB) through the real connector, in a schema of
+    this module's own."""
     from sales_metrics.adapters.snowflake import SnowflakeAdapter
 
-    with fakesnow.server() as settings:
-        settings.pop("session_parameters", None)
-        settings.pop("network_timeout", None)
-        settings = {**settings, "database": RUN.upper(), "schema": "WINDOWS"}
-        with SnowflakeAdapter(**settings, writable=True) as writer:
-            seed(writer, parquet, None)
-        with SnowflakeAdapter(**settings) as conn:
-            yield conn
+    settings = {**fakesnow_server, "schema": "WINDOWS"}
+    with SnowflakeAdapter(**settings, writable=True) as writer:
+        seed(writer, parquet, None)
+    with SnowflakeAdapter(**settings) as conn:
+        yield conn
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,18 @@ WITH agg_activities_occurred_at AS (
     activities.activity_type
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_activities_occurred_at
+    UNION ALL
+    SELECT
+      CAST(TIMESTAMP_TRUNC(MIN(activities.occurred_at), MONTH) AS DATE) AS lo,
+      CAST(TIMESTAMP_TRUNC(MAX(activities.occurred_at), MONTH) AS DATE) AS hi
+    FROM activities AS activities
   ) AS scans
 ), spine AS (
   SELECT

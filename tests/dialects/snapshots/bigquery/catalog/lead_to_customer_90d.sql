@@ -5,6 +5,7 @@ WITH agg_leads_created_at AS (
     COUNT(
       CASE
         WHEN NOT leads.converted_at IS NULL
+        AND leads.converted_at >= leads.created_at
         AND leads.converted_at <= DATE_ADD(leads.created_at, INTERVAL 90 DAY)
         THEN 1
       END
@@ -20,11 +21,7 @@ WITH agg_leads_created_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_leads_created_at
-  ) AS scans
+  FROM agg_leads_created_at
 ), spine AS (
   SELECT
     period

@@ -5,6 +5,7 @@ WITH agg_leads_mql_at AS (
     COUNT(
       CASE
         WHEN NOT leads.sql_at IS NULL
+        AND leads.sql_at >= leads.mql_at
         AND leads.sql_at <= DATE_ADD(leads.mql_at, INTERVAL 30 DAY)
         THEN 1
       END
@@ -20,11 +21,7 @@ WITH agg_leads_mql_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_leads_mql_at
-  ) AS scans
+  FROM agg_leads_mql_at
 ), spine AS (
   SELECT
     period

@@ -13,11 +13,7 @@ WITH agg_subscription_events_event_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_subscription_events_event_at
-  ) AS scans
+  FROM agg_subscription_events_event_at
 ), spine AS (
   SELECT
     period

@@ -30,11 +30,7 @@ WITH agg_mrr_snapshots_snapshot_date_last AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_mrr_snapshots_snapshot_date_last
-  ) AS scans
+  FROM agg_mrr_snapshots_snapshot_date_last
 ), spine AS (
   SELECT
     period

@@ -15,11 +15,7 @@ WITH agg_quotas_quarter_start AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_quotas_quarter_start
-  ) AS scans
+  FROM agg_quotas_quarter_start
 ), spine AS (
   SELECT
     period

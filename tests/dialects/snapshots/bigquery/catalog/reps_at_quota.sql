@@ -1,8 +1,8 @@
 WITH ent_reps_at_quota AS (
   SELECT
-    period,
-    team,
-    CAST(COUNT(CASE WHEN quota_attainment >= 1 THEN 1 END) AS FLOAT64) / NULLIF(COUNT(quota_attainment), 0) AS reps_at_quota__ent
+    per_entity.period AS period,
+    per_entity.team AS team,
+    CAST(COUNT(CASE WHEN per_entity.quota_attainment >= 1 THEN 1 END) AS FLOAT64) / NULLIF(COUNT(per_entity.quota_attainment), 0) AS reps_at_quota__ent
   FROM (
     WITH ent_reps_at_quota__agg_quotas_quarter_start AS (
       SELECT
@@ -36,16 +36,23 @@ WITH ent_reps_at_quota AS (
         reps.rep_name
     ), ent_reps_at_quota__bounds AS (
       SELECT
-        MIN(period) AS lo,
-        MAX(period) AS hi
+        MIN(lo) AS lo,
+        MAX(hi) AS hi
       FROM (
         SELECT
-          period
+          MIN(period) AS lo,
+          MAX(period) AS hi
         FROM ent_reps_at_quota__agg_quotas_quarter_start
         UNION ALL
         SELECT
-          period
+          MIN(period) AS lo,
+          MAX(period) AS hi
         FROM ent_reps_at_quota__agg_opportunities_closed_at
+        UNION ALL
+        SELECT
+          CAST(TIMESTAMP_TRUNC(MIN(opportunities.closed_at), QUARTER) AS DATE) AS lo,
+          CAST(TIMESTAMP_TRUNC(MAX(opportunities.closed_at), QUARTER) AS DATE) AS hi
+        FROM opportunities AS opportunities
       ) AS scans
     ), ent_reps_at_quota__spine AS (
       SELECT
@@ -71,14 +78,18 @@ WITH ent_reps_at_quota AS (
       FROM ent_reps_at_quota__spine
       CROSS JOIN (
         SELECT
-          team,
-          rep
-        FROM ent_reps_at_quota__agg_quotas_quarter_start
+          reps.team AS team,
+          reps.rep_name AS rep
+        FROM opportunities AS opportunities
+        LEFT JOIN reps AS reps
+          ON opportunities.owner_rep_id = reps.rep_id
         UNION DISTINCT
         SELECT
-          team,
-          rep
-        FROM ent_reps_at_quota__agg_opportunities_closed_at
+          reps.team AS team,
+          reps.rep_name AS rep
+        FROM quotas AS quotas
+        LEFT JOIN reps AS reps
+          ON quotas.rep_id = reps.rep_id
       ) AS dims
     )
     SELECT
@@ -99,16 +110,22 @@ WITH ent_reps_at_quota AS (
       AND ent_reps_at_quota__agg_opportunities_closed_at.rep IS NOT DISTINCT FROM ent_reps_at_quota__grid.rep
   ) AS per_entity
   GROUP BY
-    period,
-    team
+    per_entity.period,
+    per_entity.team
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM ent_reps_at_quota
+    UNION ALL
+    SELECT
+      CAST(TIMESTAMP_TRUNC(MIN(opportunities.closed_at), QUARTER) AS DATE) AS lo,
+      CAST(TIMESTAMP_TRUNC(MAX(opportunities.closed_at), QUARTER) AS DATE) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), spine AS (
   SELECT

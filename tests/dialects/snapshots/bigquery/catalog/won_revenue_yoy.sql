@@ -9,12 +9,18 @@ WITH agg_opportunities_closed_at AS (
     CAST(TIMESTAMP_TRUNC(opportunities.closed_at, MONTH) AS DATE)
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      CAST(TIMESTAMP_TRUNC(MIN(opportunities.closed_at), MONTH) AS DATE) AS lo,
+      CAST(TIMESTAMP_TRUNC(MAX(opportunities.closed_at), MONTH) AS DATE) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), spine AS (
   SELECT

@@ -13,12 +13,18 @@ WITH agg_activities_occurred_at AS (
     activities.activity_type
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_activities_occurred_at
+    UNION ALL
+    SELECT
+      CAST(dateTrunc('MONTH', MIN(activities.occurred_at)) AS Nullable(DATE)) AS lo,
+      CAST(dateTrunc('MONTH', MAX(activities.occurred_at)) AS Nullable(DATE)) AS hi
+    FROM activities AS activities
   ) AS scans
 ), digits AS (
   SELECT

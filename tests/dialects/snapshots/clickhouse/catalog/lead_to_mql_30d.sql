@@ -7,6 +7,7 @@ WITH agg_leads_created_at AS (
         WHEN NOT (
           leads.mql_at IS NULL
         )
+        AND leads.mql_at >= leads.created_at
         AND leads.mql_at <= DATE_ADD(DAY, 30, leads.created_at)
         THEN 1
       END
@@ -24,11 +25,7 @@ WITH agg_leads_created_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_leads_created_at
-  ) AS scans
+  FROM agg_leads_created_at
 ), digits AS (
   SELECT
     0 AS d

@@ -7,6 +7,7 @@ WITH agg_leads_mql_at AS (
         WHEN NOT (
           leads.sql_at IS NULL
         )
+        AND leads.sql_at >= leads.mql_at
         AND leads.sql_at <= DATE_ADD(DAY, 30, leads.mql_at)
         THEN 1
       END
@@ -24,11 +25,7 @@ WITH agg_leads_mql_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_leads_mql_at
-  ) AS scans
+  FROM agg_leads_mql_at
 ), digits AS (
   SELECT
     0 AS d

@@ -18,11 +18,7 @@ WITH agg_nps_responses_responded_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_nps_responses_responded_at
-  ) AS scans
+  FROM agg_nps_responses_responded_at
 ), digits AS (
   SELECT
     0 AS d

@@ -13,12 +13,18 @@ WITH agg_opportunities_closed_at AS (
     CAST(dateTrunc('MONTH', opportunities.closed_at) AS Nullable(DATE))
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      CAST(dateTrunc('MONTH', MIN(opportunities.closed_at)) AS Nullable(DATE)) AS lo,
+      CAST(dateTrunc('MONTH', MAX(opportunities.closed_at)) AS Nullable(DATE)) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), digits AS (
   SELECT

@@ -11,12 +11,18 @@ WITH agg_opportunities_closed_at AS (
     CAST(dateTrunc('WEEK', opportunities.closed_at) AS Nullable(DATE))
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      CAST(dateTrunc('WEEK', MIN(opportunities.closed_at)) AS Nullable(DATE)) AS lo,
+      CAST(dateTrunc('WEEK', MAX(opportunities.closed_at)) AS Nullable(DATE)) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), digits AS (
   SELECT

@@ -12,12 +12,18 @@ WITH agg_subscription_events_event_at AS (
     subscription_events.product
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_subscription_events_event_at
+    UNION ALL
+    SELECT
+      CAST(DATE_TRUNC('MONTH', MIN(subscription_events.event_at)) AS DATE) AS lo,
+      CAST(DATE_TRUNC('MONTH', MAX(subscription_events.event_at)) AS DATE) AS hi
+    FROM subscription_events AS subscription_events
   ) AS scans
 ), spine AS (
   SELECT

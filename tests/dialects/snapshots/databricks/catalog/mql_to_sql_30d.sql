@@ -4,7 +4,9 @@ WITH agg_leads_mql_at AS (
     COALESCE(leads.lead_source, 'unknown') AS lead_source,
     COUNT(
       CASE
-        WHEN NOT leads.sql_at IS NULL AND leads.sql_at <= DATEADD(DAY, 30, leads.mql_at)
+        WHEN NOT leads.sql_at IS NULL
+        AND leads.sql_at >= leads.mql_at
+        AND leads.sql_at <= DATEADD(DAY, 30, leads.mql_at)
         THEN 1
       END
     ) AS mql_to_sql_30d__num,
@@ -19,11 +21,7 @@ WITH agg_leads_mql_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_leads_mql_at
-  ) AS scans
+  FROM agg_leads_mql_at
 ), spine AS (
   SELECT
     period

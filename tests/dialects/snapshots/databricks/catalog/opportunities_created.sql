@@ -13,11 +13,7 @@ WITH agg_opportunities_created_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_opportunities_created_at
-  ) AS scans
+  FROM agg_opportunities_created_at
 ), spine AS (
   SELECT
     period

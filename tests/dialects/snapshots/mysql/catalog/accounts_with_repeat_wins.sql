@@ -1,8 +1,8 @@
 WITH ent_accounts_with_repeat_wins AS (
   SELECT
-    period,
-    region,
-    COUNT(CASE WHEN deals_won > 1 THEN 1 END) AS accounts_with_repeat_wins__ent
+    per_entity.period AS period,
+    per_entity.region AS region,
+    COUNT(CASE WHEN per_entity.deals_won > 1 THEN 1 END) AS accounts_with_repeat_wins__ent
   FROM (
     WITH ent_accounts_with_repeat_wins__agg_opportunities_closed_at AS (
       SELECT
@@ -36,16 +36,40 @@ WITH ent_accounts_with_repeat_wins AS (
     FROM ent_accounts_with_repeat_wins__agg_opportunities_closed_at
   ) AS per_entity
   GROUP BY
-    period,
-    region
+    per_entity.period,
+    per_entity.region
+  UNION ALL
+  SELECT
+    NULL AS period,
+    population.region AS region,
+    NULL AS accounts_with_repeat_wins__ent
+  FROM (
+    SELECT DISTINCT
+      reps.region AS region
+    FROM opportunities AS opportunities
+    LEFT JOIN reps AS reps
+      ON opportunities.owner_rep_id = reps.rep_id
+  ) AS population
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM ent_accounts_with_repeat_wins
+    UNION ALL
+    SELECT
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(YEAR, '0000-01-01 00:00:00', MIN(opportunities.closed_at))) YEAR
+      ) AS DATE) AS lo,
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(YEAR, '0000-01-01 00:00:00', MAX(opportunities.closed_at))) YEAR
+      ) AS DATE) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), digits AS (
   SELECT

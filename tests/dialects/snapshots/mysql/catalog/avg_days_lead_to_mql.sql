@@ -19,12 +19,24 @@ WITH agg_leads_created_at AS (
     COALESCE(leads.lead_source, 'unknown')
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_leads_created_at
+    UNION ALL
+    SELECT
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', MIN(leads.created_at))) MONTH
+      ) AS DATE) AS lo,
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', MAX(leads.created_at))) MONTH
+      ) AS DATE) AS hi
+    FROM leads AS leads
   ) AS scans
 ), digits AS (
   SELECT

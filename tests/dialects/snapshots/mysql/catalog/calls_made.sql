@@ -19,12 +19,24 @@ WITH agg_activities_occurred_at AS (
     reps.region
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_activities_occurred_at
+    UNION ALL
+    SELECT
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', MIN(activities.occurred_at))) MONTH
+      ) AS DATE) AS lo,
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', MAX(activities.occurred_at))) MONTH
+      ) AS DATE) AS hi
+    FROM activities AS activities
   ) AS scans
 ), digits AS (
   SELECT

@@ -20,11 +20,7 @@ WITH agg_leads_created_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_leads_created_at
-  ) AS scans
+  FROM agg_leads_created_at
 ), digits AS (
   SELECT
     0 AS d

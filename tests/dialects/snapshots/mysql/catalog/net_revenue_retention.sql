@@ -35,11 +35,7 @@ WITH agg_subscription_events_event_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_subscription_events_event_at
-  ) AS scans
+  FROM agg_subscription_events_event_at
 ), digits AS (
   SELECT
     0 AS d

@@ -17,12 +17,24 @@ WITH agg_opportunities_closed_at AS (
     COALESCE(opportunities.lead_source, 'unknown')
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', MIN(opportunities.closed_at))) MONTH
+      ) AS DATE) AS lo,
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', MAX(opportunities.closed_at))) MONTH
+      ) AS DATE) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), digits AS (
   SELECT

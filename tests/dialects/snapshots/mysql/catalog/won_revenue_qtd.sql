@@ -19,12 +19,28 @@ WITH agg_opportunities_closed_at AS (
     ) AS DATE)
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      CAST(DATE_ADD(
+        CAST(MIN(opportunities.closed_at) AS DATE),
+        INTERVAL -(
+          DATEDIFF(CAST(MIN(opportunities.closed_at) AS DATE), CAST('1900-01-01' AS DATE)) % 7
+        ) DAY
+      ) AS DATE) AS lo,
+      CAST(DATE_ADD(
+        CAST(MAX(opportunities.closed_at) AS DATE),
+        INTERVAL -(
+          DATEDIFF(CAST(MAX(opportunities.closed_at) AS DATE), CAST('1900-01-01' AS DATE)) % 7
+        ) DAY
+      ) AS DATE) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), digits AS (
   SELECT

@@ -14,12 +14,18 @@ WITH agg_activities_occurred_at AS (
     reps.region
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_activities_occurred_at
+    UNION ALL
+    SELECT
+      CAST(DATE_TRUNC('MONTH', MIN(activities.occurred_at)) AS DATE) AS lo,
+      CAST(DATE_TRUNC('MONTH', MAX(activities.occurred_at)) AS DATE) AS hi
+    FROM activities AS activities
   ) AS scans
 ), digits AS (
   SELECT

@@ -5,6 +5,7 @@ WITH agg_leads_created_at AS (
     COUNT(
       CASE
         WHEN NOT leads.converted_at IS NULL
+        AND leads.converted_at >= leads.created_at
         AND leads.converted_at <= DATEADD(DAY, 90, leads.created_at)
         THEN 1
       END
@@ -20,11 +21,7 @@ WITH agg_leads_created_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_leads_created_at
-  ) AS scans
+  FROM agg_leads_created_at
 ), digits AS (
   SELECT
     0 AS d

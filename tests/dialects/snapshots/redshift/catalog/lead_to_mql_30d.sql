@@ -4,7 +4,9 @@ WITH agg_leads_created_at AS (
     COALESCE(leads.lead_source, 'unknown') AS lead_source,
     COUNT(
       CASE
-        WHEN NOT leads.mql_at IS NULL AND leads.mql_at <= DATEADD(DAY, 30, leads.created_at)
+        WHEN NOT leads.mql_at IS NULL
+        AND leads.mql_at >= leads.created_at
+        AND leads.mql_at <= DATEADD(DAY, 30, leads.created_at)
         THEN 1
       END
     ) AS lead_to_mql_30d__num,
@@ -19,11 +21,7 @@ WITH agg_leads_created_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_leads_created_at
-  ) AS scans
+  FROM agg_leads_created_at
 ), digits AS (
   SELECT
     0 AS d

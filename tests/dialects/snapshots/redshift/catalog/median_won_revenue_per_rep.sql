@@ -1,8 +1,8 @@
 WITH ent_median_won_revenue_per_rep AS (
   SELECT
-    period,
-    team,
-    MEDIAN(won_revenue) AS median_won_revenue_per_rep__ent
+    per_entity.period AS period,
+    per_entity.team AS team,
+    MEDIAN(per_entity.won_revenue) AS median_won_revenue_per_rep__ent
   FROM (
     WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
       SELECT
@@ -21,12 +21,18 @@ WITH ent_median_won_revenue_per_rep AS (
         reps.rep_name
     ), ent_median_won_revenue_per_rep__bounds AS (
       SELECT
-        MIN(period) AS lo,
-        MAX(period) AS hi
+        MIN(lo) AS lo,
+        MAX(hi) AS hi
       FROM (
         SELECT
-          period
+          MIN(period) AS lo,
+          MAX(period) AS hi
         FROM ent_median_won_revenue_per_rep__agg_opportunities_closed_at
+        UNION ALL
+        SELECT
+          CAST(DATE_TRUNC('MONTH', MIN(opportunities.closed_at)) AS DATE) AS lo,
+          CAST(DATE_TRUNC('MONTH', MAX(opportunities.closed_at)) AS DATE) AS hi
+        FROM opportunities AS opportunities
       ) AS scans
     ), ent_median_won_revenue_per_rep__digits AS (
       SELECT
@@ -91,9 +97,11 @@ WITH ent_median_won_revenue_per_rep AS (
       FROM ent_median_won_revenue_per_rep__spine
       CROSS JOIN (
         SELECT DISTINCT
-          team,
-          rep
-        FROM ent_median_won_revenue_per_rep__agg_opportunities_closed_at
+          reps.team AS team,
+          reps.rep_name AS rep
+        FROM opportunities AS opportunities
+        LEFT JOIN reps AS reps
+          ON opportunities.owner_rep_id = reps.rep_id
       ) AS dims
     )
     SELECT
@@ -108,16 +116,22 @@ WITH ent_median_won_revenue_per_rep AS (
       AND ent_median_won_revenue_per_rep__agg_opportunities_closed_at.rep IS NOT DISTINCT FROM ent_median_won_revenue_per_rep__grid.rep
   ) AS per_entity
   GROUP BY
-    period,
-    team
+    per_entity.period,
+    per_entity.team
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM ent_median_won_revenue_per_rep
+    UNION ALL
+    SELECT
+      CAST(DATE_TRUNC('MONTH', MIN(opportunities.closed_at)) AS DATE) AS lo,
+      CAST(DATE_TRUNC('MONTH', MAX(opportunities.closed_at)) AS DATE) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), digits AS (
   SELECT

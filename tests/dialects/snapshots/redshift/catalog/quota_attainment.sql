@@ -26,16 +26,23 @@ WITH agg_quotas_quarter_start AS (
     reps.rep_name
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_quotas_quarter_start
     UNION ALL
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      CAST(DATE_TRUNC('QUARTER', MIN(opportunities.closed_at)) AS DATE) AS lo,
+      CAST(DATE_TRUNC('QUARTER', MAX(opportunities.closed_at)) AS DATE) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), digits AS (
   SELECT

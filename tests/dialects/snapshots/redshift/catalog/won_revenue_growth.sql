@@ -9,12 +9,18 @@ WITH agg_opportunities_closed_at AS (
     CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE)
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      CAST(DATE_TRUNC('MONTH', MIN(opportunities.closed_at)) AS DATE) AS lo,
+      CAST(DATE_TRUNC('MONTH', MAX(opportunities.closed_at)) AS DATE) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), digits AS (
   SELECT

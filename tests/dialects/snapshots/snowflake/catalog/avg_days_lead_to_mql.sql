@@ -13,12 +13,18 @@ WITH agg_leads_created_at AS (
     COALESCE(leads.lead_source, 'unknown')
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_leads_created_at
+    UNION ALL
+    SELECT
+      CAST(DATE_TRUNC('MONTH', MIN(leads.created_at)) AS DATE) AS lo,
+      CAST(DATE_TRUNC('MONTH', MAX(leads.created_at)) AS DATE) AS hi
+    FROM leads AS leads
   ) AS scans
 ), digits AS (
   SELECT

@@ -27,19 +27,22 @@ WITH agg_opportunities_created_at AS (
     CAST(DATE_TRUNC('QUARTER', quotas.quarter_start) AS DATE)
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_created_at
     UNION ALL
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
     UNION ALL
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_quotas_quarter_start
   ) AS scans
 ), digits AS (

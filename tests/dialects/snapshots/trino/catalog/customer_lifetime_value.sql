@@ -30,19 +30,22 @@ WITH agg_subscriptions_cancelled_at AS (
     CAST(DATE_TRUNC('MONTH', subscription_events.event_at) AS DATE)
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_subscriptions_cancelled_at
     UNION ALL
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_subscriptions_started_at
     UNION ALL
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_subscription_events_event_at
   ) AS scans
 ), digits AS (

@@ -14,11 +14,7 @@ WITH agg_leads_mql_at AS (
   SELECT
     MIN(period) AS lo,
     MAX(period) AS hi
-  FROM (
-    SELECT
-      period
-    FROM agg_leads_mql_at
-  ) AS scans
+  FROM agg_leads_mql_at
 ), digits AS (
   SELECT
     0 AS d

@@ -32,15 +32,17 @@ WITH agg_opportunities_closed_at AS (
     CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE)
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
     UNION ALL
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_created_at
   ) AS scans
 ), digits AS (

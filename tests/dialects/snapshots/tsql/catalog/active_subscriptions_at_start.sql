@@ -22,15 +22,17 @@ WITH agg_subscriptions_started_at AS (
     subscriptions.product
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_subscriptions_started_at
     UNION ALL
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_subscriptions_cancelled_at
   ) AS scans
 ), digits AS (

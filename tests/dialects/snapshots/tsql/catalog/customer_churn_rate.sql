@@ -19,15 +19,17 @@ WITH agg_subscriptions_cancelled_at AS (
     CAST(DATETRUNC(MONTH, subscriptions.started_at) AS DATE)
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_subscriptions_cancelled_at
     UNION ALL
     SELECT
-      period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_subscriptions_started_at
   ) AS scans
 ), digits AS (

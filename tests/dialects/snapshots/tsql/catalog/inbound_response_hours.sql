@@ -17,12 +17,18 @@ WITH agg_leads_created_at AS (
     reps.region
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period AS period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_leads_created_at
+    UNION ALL
+    SELECT
+      CAST(DATETRUNC(MONTH, MIN(leads.created_at)) AS DATE) AS lo,
+      CAST(DATETRUNC(MONTH, MAX(leads.created_at)) AS DATE) AS hi
+    FROM leads AS leads
   ) AS scans
 ), digits AS (
   SELECT

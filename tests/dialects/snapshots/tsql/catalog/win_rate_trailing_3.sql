@@ -10,12 +10,18 @@ WITH agg_opportunities_closed_at AS (
     CAST(DATETRUNC(MONTH, opportunities.closed_at) AS DATE)
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period AS period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      CAST(DATETRUNC(MONTH, MIN(opportunities.closed_at)) AS DATE) AS lo,
+      CAST(DATETRUNC(MONTH, MAX(opportunities.closed_at)) AS DATE) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), digits AS (
   SELECT

@@ -21,12 +21,30 @@ WITH agg_opportunities_closed_at AS (
     ) AS DATE)
 ), bounds AS (
   SELECT
-    MIN(period) AS lo,
-    MAX(period) AS hi
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
   FROM (
     SELECT
-      period AS period
+      MIN(period) AS lo,
+      MAX(period) AS hi
     FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      CAST(DATEADD(
+        DAY,
+        -(
+          DATEDIFF(DAY, CAST('1900-01-01' AS DATE), CAST(MIN(opportunities.closed_at) AS DATE)) % 7
+        ),
+        CAST(MIN(opportunities.closed_at) AS DATE)
+      ) AS DATE) AS lo,
+      CAST(DATEADD(
+        DAY,
+        -(
+          DATEDIFF(DAY, CAST('1900-01-01' AS DATE), CAST(MAX(opportunities.closed_at) AS DATE)) % 7
+        ),
+        CAST(MAX(opportunities.closed_at) AS DATE)
+      ) AS DATE) AS hi
+    FROM opportunities AS opportunities
   ) AS scans
 ), digits AS (
   SELECT

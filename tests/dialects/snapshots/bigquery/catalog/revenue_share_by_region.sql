@@ -1,0 +1,71 @@
+WITH agg_opportunities_closed_at AS (
+  SELECT
+    CAST(TIMESTAMP_TRUNC(opportunities.closed_at, MONTH) AS DATE) AS period,
+    reps.region AS region,
+    SUM(opportunities.amount) AS won_revenue__num
+  FROM opportunities AS opportunities
+  LEFT JOIN reps AS reps
+    ON opportunities.owner_rep_id = reps.rep_id
+  WHERE
+    NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
+  GROUP BY
+    CAST(TIMESTAMP_TRUNC(opportunities.closed_at, MONTH) AS DATE),
+    reps.region
+), bounds AS (
+  SELECT
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
+  FROM (
+    SELECT
+      MIN(period) AS lo,
+      MAX(period) AS hi
+    FROM agg_opportunities_closed_at
+    UNION ALL
+    SELECT
+      CAST(TIMESTAMP_TRUNC(MIN(opportunities.closed_at), MONTH) AS DATE) AS lo,
+      CAST(TIMESTAMP_TRUNC(MAX(opportunities.closed_at), MONTH) AS DATE) AS hi
+    FROM opportunities AS opportunities
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS period
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.region AS region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM agg_opportunities_closed_at
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.region AS region,
+  CAST((
+    COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)
+  ) AS FLOAT64) / NULLIF(
+    SUM(COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)) OVER (PARTITION BY grid.period),
+    0
+  ) AS revenue_share_by_region
+FROM grid
+LEFT JOIN agg_opportunities_closed_at
+  ON agg_opportunities_closed_at.period = grid.period
+  AND agg_opportunities_closed_at.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region
