@@ -58,7 +58,6 @@ def join(query: exp.Select, target: exp.Expression, on: exp.Expression | None,
 def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> exp.Select:
     if group.timeless:
         return _timeless(plan, group)
-    source = plan.catalog.sources[group.source]
     time_col = exp.column(group.time, table=group.source)
     local = _local_time(plan, group, time_col)
     retail = plan.calendar.is_retail(plan.grain)
@@ -70,20 +69,14 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
     if group.last:
         columns.append(sql.cast(local, "DATE").as_("snapshot_day", copy=False))
     columns += [_leaf_column(plan, group, leaf, shared, bounds) for leaf in group.leaves.values()]
-    assert source.relation is not None, "sources that failed to resolve are not compiled"
-    query = exp.select(*columns, copy=False).from_(
-        exp.alias_(source.relation.copy(), group.source, table=True, copy=False), copy=False)
+    retail_join = None
     if retail:
         day = sql.cast(local, "DATE")
-        inside = exp.and_(exp.LTE(this=exp.column("period_start", table=RETAIL), expression=day),
-                          exp.LT(this=day.copy(), expression=exp.column("next_start", table=RETAIL)),
-                          copy=False)
-        query = join(query, table(RETAIL), inside, "inner")
-    for step in _joins(plan, group, dims):
-        target = plan.catalog.sources[step.target].relation
-        assert target is not None
-        query = join(query, exp.alias_(target.copy(), step.alias, table=True, copy=False),
-                     step.on.copy(), "left")
+        retail_join = exp.and_(
+            exp.LTE(this=exp.column("period_start", table=RETAIL), expression=day),
+            exp.LT(this=day.copy(), expression=exp.column("next_start", table=RETAIL)),
+            copy=False)
+    query = _select_from(plan, group, columns, dims, retail_join)
     query = query.where(sql.conjunction(_conditions(plan, group, time_col, bounds, shared),
                                         copy=False), copy=False)
     keys = [key.copy(), *(d.expr.copy() for d in dims)]
@@ -99,20 +92,12 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
 def _timeless(plan: Plan, group: Group) -> exp.Select:
     """A scan of rows without time: each group's aggregates over all its rows, no period
     (joined to every period of the request on the dimensions alone)."""
-    source = plan.catalog.sources[group.source]
-    assert source.relation is not None, "sources that failed to resolve are not compiled"
     dims = [plan.dimension(group.source, name) for name in plan.request.by]
     shared = _shared_filters(group)
     columns = [d.expr.as_(n, quoted=quote(n)) for d, n in zip(dims, plan.request.by)]
     columns += [_leaf_column(plan, group, leaf, shared, (None, None))
                 for leaf in group.leaves.values()]
-    query = exp.select(*columns, copy=False).from_(
-        exp.alias_(source.relation.copy(), group.source, table=True, copy=False), copy=False)
-    for step in _joins(plan, group, dims):
-        target = plan.catalog.sources[step.target].relation
-        assert target is not None
-        query = join(query, exp.alias_(target.copy(), step.alias, table=True, copy=False),
-                     step.on.copy(), "left")
+    query = _select_from(plan, group, columns, dims)
     conditions = [_on_source(plan, w, group.source) for w in plan.where]
     conditions += [f.copy() for f in shared.values()]
     if conditions:
@@ -126,20 +111,12 @@ def untimed(plan: Plan, group: Group, leaves: list) -> exp.Select:
     """For each of ``leaves`` (a column named after it), how many rows it would count but
     leaves out for having no time: the rows whose time column is empty and that pass the
     leaf's filters and --where."""
-    source = plan.catalog.sources[group.source]
-    assert source.relation is not None, "sources that failed to resolve are not compiled"
     time_col = exp.column(group.time, table=group.source)
     counts = [exp.Count(this=exp.Case(ifs=[exp.If(
         this=sql.conjunction([f.copy() for f in leaf.side.filters], copy=False),
         true=exp.Literal.number(1))]) if leaf.side.filters else exp.Star()).as_(
             leaf.alias, copy=False) for leaf in leaves]
-    query = exp.select(*counts, copy=False).from_(
-        exp.alias_(source.relation.copy(), group.source, table=True, copy=False), copy=False)
-    for step in _joins(plan, group, []):
-        target = plan.catalog.sources[step.target].relation
-        assert target is not None
-        query = join(query, exp.alias_(target.copy(), step.alias, table=True, copy=False),
-                     step.on.copy(), "left")
+    query = _select_from(plan, group, counts, [])
     conditions = [exp.Is(this=time_col, expression=exp.Null())]
     conditions += [_on_source(plan, w, group.source) for w in plan.where]
     return query.where(sql.conjunction(conditions, copy=False), copy=False)
@@ -155,16 +132,31 @@ def own_range(plan: Plan, group: Group) -> exp.Select:
     """The first and last period of the source's rows on this time column, whatever the
     metrics' filters: the range a request without --start/--end shows (so a metric whose
     filters match nothing shows its zeros there, not an empty result)."""
-    source = plan.catalog.sources[group.source]
-    assert source.relation is not None, "sources that failed to resolve are not compiled"
     time_col = exp.column(group.time, table=group.source)
     local = _local_time(plan, group, time_col)
     bucket = lambda agg: period_sql(agg, plan.grain, plan.calendar,  # noqa: E731
                                     plan.can.monday_weeks)
-    return exp.select(bucket(exp.Min(this=local)).as_("lo", copy=False),
-                      bucket(exp.Max(this=local.copy())).as_("hi", copy=False),
-                      copy=False).from_(
+    return _select_from(plan, group, [bucket(exp.Min(this=local)).as_("lo", copy=False),
+                                      bucket(exp.Max(this=local.copy())).as_("hi", copy=False)],
+                        None)
+
+
+def _select_from(plan: Plan, group: Group, columns: list[exp.Expression], dims: list | None,
+                 retail: exp.Expression | None = None) -> exp.Select:
+    """``SELECT columns FROM <source> [JOIN the retail calendar ON retail] [LEFT JOIN what
+    the dimensions, --where and the leaves read]``; ``dims=None``: no joins at all."""
+    source = plan.catalog.sources[group.source]
+    assert source.relation is not None, "sources that failed to resolve are not compiled"
+    query = exp.select(*columns, copy=False).from_(
         exp.alias_(source.relation.copy(), group.source, table=True, copy=False), copy=False)
+    if retail is not None:
+        query = join(query, table(RETAIL), retail, "inner")
+    for step in _joins(plan, group, dims) if dims is not None else ():
+        target = plan.catalog.sources[step.target].relation
+        assert target is not None
+        query = join(query, exp.alias_(target.copy(), step.alias, table=True, copy=False),
+                     step.on.copy(), "left")
+    return query
 
 
 def _period(plan: Plan, group: Group, local: exp.Expression, time_col: exp.Column,
