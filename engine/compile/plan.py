@@ -25,10 +25,11 @@ from ..diagnostics import UsageError, did_you_mean, one_of
 from ..dialects import Capabilities
 from ..model import (NO_TIME, BalanceMetric, ComparisonMetric, ConversionMetric,
                      CumulativeMetric, EntityMetric, FormulaMetric, Grain, Metric, ShareMetric)
+from ..rules import windows
 from ..rules.references import dimension_problem
 from .grains import Calendar, period_start, previous_period
 
-GRAIN_ORDER = [Grain.day, Grain.week, Grain.month, Grain.quarter, Grain.year, Grain.all]
+GRAIN_ORDER = list(Grain)  # finest first
 # The one period of `--grain all`, in every scan and the spine: the range's first day when the
 # request names one; else this placeholder, shown as an empty period (see build.py).
 ALL_PERIOD = date(1900, 1, 1)
@@ -427,10 +428,7 @@ def _check_whole_range(metric: ResolvedMetric) -> None:
     over or carry a balance from."""
     model = metric.model
     if isinstance(model, (ComparisonMetric, CumulativeMetric, BalanceMetric)):
-        kind = {ComparisonMetric: "compares periods", CumulativeMetric: "accumulates over "
-                "periods", BalanceMetric: "is a balance at each period's start or end"}
-        raise UsageError(f"'{model.name}' {kind[type(model)]}; --grain all has one period, "
-                         "the whole range: ask for a grain such as month")
+        raise UsageError(windows.whole_range(model.name, type(model)))
 
 
 def all_period(plan: "Plan") -> date:
@@ -439,10 +437,9 @@ def all_period(plan: "Plan") -> date:
 
 def _check_to_date(model: CumulativeMetric, grain: Grain) -> None:
     assert model.to_date is not None
-    if GRAIN_ORDER.index(model.to_date) <= GRAIN_ORDER.index(grain) or grain is Grain.week \
-            and model.to_date is Grain.month:
-        raise UsageError(f"'{model.name}' accumulates to date within a {model.to_date.value}; "
-                         f"ask for a grain finer than {model.to_date.value}, not {grain.value}")
+    if not windows.fits(model.to_date, grain):
+        raise UsageError(windows.to_date_too_coarse(model.name, model.to_date.value,
+                                                    grain.value))
 
 
 def lookback_periods(model: ComparisonMetric, grain: Grain) -> int:

@@ -18,6 +18,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from .. import sql
+from ..rules import windows
 from ..diagnostics import UsageError
 from ..model import (BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
                      EntityMetric, FormulaMetric, Metric, ShareMetric)
@@ -114,12 +115,7 @@ class Values:
 
     def _flat(self, name: str) -> bool:
         """True when a metric is built from aggregated columns by arithmetic alone."""
-        metric = self.catalog.metrics[name]
-        if isinstance(metric.model, (Metric, ConversionMetric)):
-            return all(s.metric is None or self._flat(s.metric) for s in metric.sides())
-        if isinstance(metric.model, FormulaMetric):
-            return all(self._flat(r) for r in metric.refs)
-        return False
+        return windows.flat(self.catalog, name)
 
     def flat(self, name: str, leaf: LeafFn) -> exp.Expression:
         """A flat metric's expression, reading each aggregated column through ``leaf``."""
@@ -167,8 +163,7 @@ class Values:
 
     def _cumulative(self, model: CumulativeMetric) -> Val:
         if not self._flat(model.of):
-            raise UsageError(f"'{model.name}' accumulates '{model.of}', which is not built from "
-                             "counts and sums of rows; accumulate the metrics it is made of")
+            raise UsageError(windows.not_flat(model.name, model.of))
         if model.trailing:
             frame = _frame(exp.Literal.number(model.trailing - 1), "PRECEDING")
             over = self._window(1, frame)
@@ -184,8 +179,7 @@ class Values:
 
     def _require_additive(self, name: str, of: str, alias: str) -> None:
         if alias.endswith("__ent") or not self.plan.leaf_group(alias).leaves[alias].additive:
-            raise UsageError(f"'{name}' accumulates '{of}', whose aggregate is not a count or a "
-                             "sum; a running total of averages or medians is not meaningful")
+            raise UsageError(windows.not_additive(name, of))
 
     def _balance(self, name: str, model: BalanceMetric) -> exp.Expression:
         flow = self.leaf(f"{name}__opens")

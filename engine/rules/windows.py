@@ -2,8 +2,9 @@
 grain a to-date total can be shown, and that one period (``grain: all``) has no window.
 
 `metrics run` refuses these when it compiles (engine/compile/values.py ``_cumulative``,
-engine/compile/plan.py ``_check_to_date`` and ``_check_whole_range``); here they are found from the definitions alone,
-with the same words, at the field to change. No compiler is imported: validate stays light.
+engine/compile/plan.py ``_check_to_date`` and ``_check_whole_range``), with the tests and
+words defined here; here they are found from the definitions alone, at the field to change.
+No compiler is imported: validate stays light.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from ..diagnostics import Diagnostic
 from ..model import (BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
                      EntityMetric, FormulaMetric, Grain, Metric, MetricBase)
 
-# Finest first, as the compiler ranks grains (engine/compile/plan.py GRAIN_ORDER).
-_ORDER = [g for g in ("day", "week", "month", "quarter", "year", "all") if g in Grain.__members__]
+_ORDER = [g.value for g in Grain]  # finest first: the enum's order, as the compiler ranks them
 
 
 def not_flat(name: str, of: str) -> str:
@@ -53,7 +53,7 @@ def accumulated_inputs(catalog: Catalog) -> Iterator[Diagnostic]:
         if not isinstance(model, CumulativeMetric) or model.of not in catalog.metrics:
             continue
         span = model.spans.value(("of",))
-        if not _flat(catalog, model.of):
+        if not flat(catalog, model.of):
             yield Diagnostic("cannot-accumulate", not_flat(model.name, model.of), span,
                              "name in 'of' a metric built from counts and sums of rows; a "
                              "comparison, a balance, an entity metric or another cumulative "
@@ -79,7 +79,7 @@ def to_date_grains(catalog: Catalog) -> Iterator[Diagnostic]:
             continue  # whole_range_windows
         for total in _needed(catalog, metric):
             if not isinstance(total, CumulativeMetric) or total.to_date is None \
-                    or _fits(total.to_date, grain):
+                    or fits(total.to_date, grain):
                 continue
             written = ("grain",) in model.spans.values
             where = ("grain",) if written else ("to_date",) if model is total else ("of",)
@@ -119,7 +119,7 @@ def whole_range_windows(catalog: Catalog) -> Iterator[Diagnostic]:
 
 
 def _grain_hint(total: CumulativeMetric, grain: Grain, written: bool) -> str:
-    finer = [g for g in _ORDER if _fits(total.to_date, Grain(g))]  # type: ignore[arg-type]
+    finer = [g for g in _ORDER if fits(total.to_date, Grain(g))]  # type: ignore[arg-type]
     if not finer:
         return "no grain is finer than a day: accumulate to date within a week or longer"
     own = "" if written else f"its grain is {grain.value} (the default): "
@@ -127,10 +127,9 @@ def _grain_hint(total: CumulativeMetric, grain: Grain, written: bool) -> str:
     return f"{own}set a grain finer than {within}, e.g. 'grain: {finer[-1]}'"
 
 
-def _fits(within: Grain, grain: Grain) -> bool:
-    """What the compiler allows: a grain finer than ``within``, and no weeks in a month."""
-    if grain.value not in _ORDER or within.value not in _ORDER:
-        return True  # a grain this rule does not know: the compiler decides
+def fits(within: Grain, grain: Grain) -> bool:
+    """A to-date total within ``within`` shown at ``grain``: a finer grain, and no weeks in a
+    month (the compiler's test too, engine/compile/plan.py)."""
     return _ORDER.index(within.value) > _ORDER.index(grain.value) and not (
         grain is Grain.week and within is Grain.month)
 
@@ -149,15 +148,16 @@ def _needed(catalog: Catalog, metric: ResolvedMetric) -> Iterator[MetricBase]:
         stack.extend(reversed(list(current.references())))
 
 
-def _flat(catalog: Catalog, name: str) -> bool:
-    """A metric made of aggregated columns by arithmetic alone (values.py ``_flat``)."""
+def flat(catalog: Catalog, name: str) -> bool:
+    """A metric made of aggregated columns by arithmetic alone (what a window may read; the
+    compiler's test too, engine/compile/values.py)."""
     metric = catalog.metrics.get(name)
     if metric is None:
         return True  # reported where it is named
     if isinstance(metric.model, (Metric, ConversionMetric)):
-        return all(s.metric is None or _flat(catalog, s.metric) for s in metric.sides())
+        return all(s.metric is None or flat(catalog, s.metric) for s in metric.sides())
     if isinstance(metric.model, FormulaMetric):
-        return all(_flat(catalog, r) for r in metric.refs)
+        return all(flat(catalog, r) for r in metric.refs)
     return False
 
 
