@@ -48,7 +48,8 @@ def emit(table: "pyarrow.Table", fmt: str, out: Path | None, project: "Project",
          metrics: list[str], grain: str, by_file: bool = False) -> None:
     """Print or write a result; a file is written whole (temp file + rename) or not at all."""
     if fmt == "table":
-        text = render_table(table, project, metrics, grain, _width(out), by_file)
+        color = out is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        text = render_table(table, project, metrics, grain, _width(out), by_file, color)
         _deliver(out, lambda f: f.write(text.encode()))
     elif fmt in ("csv", "json"):  # numbers as numbers: see numbers.py
         from . import numbers
@@ -106,20 +107,15 @@ def _width(out: Path | None) -> int:
 
 
 def render_table(table: "pyarrow.Table", project: "Project", metrics: list[str], grain: str,
-                 width: int, by_file: bool = False) -> str:
+                 width: int, by_file: bool = False, color: bool = False) -> str:
     """The result as terminal tables: values formatted per metric, each KPI against its target.
 
     The whole catalog is shown by the file each metric is defined in (activity, revenue,
     ...); tables are split further when metrics do not fit side by side, each repeating the
-    period and dimensions.
+    period and dimensions. Colour (targets met or missed) only on a terminal.
     """
-    import io
-
-    buffer = io.StringIO()
-    console = literal_console(width=width, file=buffer, force_terminal=sys.stdout.isatty())
-    for title, chunk in _chunks(table, project, metrics, width, by_file):
-        console.print(_rich_table(table, project, chunk, grain, title))
-    return buffer.getvalue()
+    return "".join(_box_table(table, project, chunk, grain, title).render(color)
+                   for title, chunk in _chunks(table, project, metrics, width, by_file))
 
 
 def _chunks(table: "pyarrow.Table", project: "Project", metrics: list[str],
@@ -144,26 +140,24 @@ def _chunks(table: "pyarrow.Table", project: "Project", metrics: list[str],
     return chunks
 
 
-def _rich_table(table: "pyarrow.Table", project: "Project", metrics: list[str], grain: str,
-                title: str | None):
-    from rich.table import Table
+def _box_table(table: "pyarrow.Table", project: "Project", metrics: list[str], grain: str,
+               title: str | None) -> "boxes.Table":
+    from . import boxes
 
     settings = project.settings
     keys = [c for c in table.column_names if c not in project.metrics]
-    view = Table(title=literal(title) if title else None, title_justify="left",
-                 title_style="bold", header_style="bold")
-    for key in keys:
-        view.add_column(literal(key.replace("_", " ").capitalize()), no_wrap=True)
+    columns = [boxes.Column(key.replace("_", " ").capitalize()) for key in keys]
     for name in metrics:
         m = project.metrics[name]
         head = m.title + (f"\n{formatting.target(m.target, m.format, settings.currency_symbol)}"
                           if m.target else "")
-        view.add_column(literal(head), justify="right")
-    columns = {c: table.column(c).to_pylist() for c in keys + metrics}
+        columns.append(boxes.Column(head, right=True))
+    view = boxes.Table(columns, title)
+    values = {c: table.column(c).to_pylist() for c in keys + metrics}
     for i in range(table.num_rows):
-        cells = [literal(formatting.period(columns[k][i], grain, settings)
-                         if k == "period" else _text(columns[k][i])) for k in keys]
-        cells += [_cell(columns[name][i], project.metrics[name], settings.currency_symbol)
+        cells = [formatting.period(values[k][i], grain, settings) if k == "period"
+                 else _text(values[k][i]) for k in keys]
+        cells += [_cell(values[name][i], project.metrics[name], settings.currency_symbol)
                   for name in metrics]
         view.add_row(*cells)
     return view
@@ -173,14 +167,14 @@ def _text(value: object) -> str:
     return "–" if value is None else str(value)
 
 
-def _cell(value, metric, currency: str):
+def _cell(value, metric, currency: str) -> tuple[str, str]:
     if value is None and getattr(metric, "min_denominator", None) is not None:
-        return literal("insufficient", "dim")
+        return ("insufficient", "dim")
     text = formatting.value(value, metric.format, currency)
     hit = formatting.on_target(value, metric.target) if metric.target else None
     if hit is None:
-        return literal(text)
-    return literal(f"{text} ✓", "green") if hit else literal(f"{text} ✗", "red")
+        return (text, "")
+    return (f"{text} ✓", "green") if hit else (f"{text} ✗", "red")
 
 
 def print_list(project: "Project") -> None:
