@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sales_metrics.engine.access import data_files, data_folders, folders, outside, resolved
+from sales_metrics.engine import inputs
 from sales_metrics.engine.diagnostics import UsageError
 
 from .base import BaseAdapter, resolve_path
@@ -88,6 +89,8 @@ class DuckDBAdapter(BaseAdapter):
         readable = list(sandbox.files) if sandbox else []
         chosen = [self._data_folder(root, folder, sandbox) for folder in data_folders(data)]
         readable += self._expose(chosen, sandbox)
+        for path in readable:  # read by DuckDB itself: a replayed validate must see them change
+            inputs.data_file(path)
         self._lock(readable)
 
     def _open(self, root: Path, database: str, threads: int | None, writable: bool) -> Any:
@@ -96,6 +99,8 @@ class DuckDBAdapter(BaseAdapter):
         if not memory and not writable and not Path(path).exists():
             raise self.fail(f"database file {path} does not exist")
         config = {"threads": threads} if threads else {}
+        if not memory:
+            inputs.data_file(path)
         try:
             return self._duckdb.connect(path, read_only=not (memory or writable), config=config)
         except self._duckdb.Error as err:

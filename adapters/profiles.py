@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
+from sales_metrics.engine import inputs
 from sales_metrics.engine.diagnostics import UsageError, did_you_mean, one_of
 
 from . import secrets
@@ -94,6 +95,7 @@ def search_dirs(root: Path, profiles_dir: str | Path | None = None) -> list[Path
 def find_profiles(root: Path, profiles_dir: str | Path | None = None) -> Path | None:
     dirs = search_dirs(root, profiles_dir)
     for folder in dirs:
+        inputs.probe(folder / PROFILES_FILE)
         if (folder / PROFILES_FILE).is_file():
             return folder / PROFILES_FILE
     if profiles_dir or os.environ.get("METRICS_PROFILES_DIR"):

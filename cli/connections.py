@@ -147,4 +147,4 @@ def step(label: str, index: int, total: int, show: bool) -> Iterator[None]:
             yield
     else:
         yield
-    log.info("%s done in %.2f s", text, time.monotonic() - started)
+    log.info("%s done in %.3f s", text, time.monotonic() - started)

@@ -255,9 +255,9 @@ def run(
                 sql = loaded.compile(names, dialect=conn.dialect, **options)
             _log_sql(sql)
             show = interactive(chosen is not OutputFormat.table, verbose)
-            with step(place.label(loaded), 1, 1, show):
+            with step(place.label(loaded), 1, 1, show):  # logs the query's own time
                 table = loaded.check_rows(conn.execute(sql))
-                _note_untimed(loaded, conn, names, options)
+            _note_untimed(loaded, conn, names, options)
         _note_empty(table, names)
         grain_used = options["grain"] or loaded.catalog.metrics[names[0]].model.grain.value
         output.emit(table, chosen.value, out, loaded, names, grain_used, by_file=not metric)

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from sales_metrics.engine.project import Project
 
+    from . import boxes
+
 
 def usage(message: str) -> UsageError:
     return UsageError(message)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from . import inputs
 from .diagnostics import Diagnostic, Span, UsageError, did_you_mean, relpath
 from .model import (Balance, Calendar, Connection, Conversion, ConversionWindow, Definition,
                     Join, Measure, MetricBase, MetricsFile, Project, Source, Target,
@@ -58,6 +59,7 @@ def find_project(path: Path | None = None) -> Path:
     folder = start.parent if start.is_file() else start
     for parent in (folder, *folder.resolve().parents):
         for candidate in (parent / PROJECT_FILE, parent / "metrics" / PROJECT_FILE):
+            inputs.probe(candidate)
             if candidate.is_file():
                 return candidate
     raise UsageError(f"no {PROJECT_FILE} in {relpath(folder)}, its metrics/ folder or any "

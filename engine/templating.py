@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import jinja2
 
+from . import inputs
 from .diagnostics import Diagnostic, Span
 from .sandbox import LimitedEnvironment, TemplateProblem
 
@@ -39,6 +40,7 @@ def _var(values: dict[str, Any]) -> Callable[..., Any]:
 
 def _env_var(name: str, default: Any = _MISSING) -> str:
     value = os.environ.get(name)
+    inputs.env(name, value)
     if value is not None:
         return value
     if default is not _MISSING:

@@ -9,6 +9,14 @@ import pytest
 from support import DATA_DIR, PROJECT_DIR, ROOT, run_cli  # noqa: F401 (ROOT: for tests)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def replay_cache(tmp_path_factory):
+    """The CLI's replay cache (cli/entry.py) in a folder of this session, not the user's."""
+    folder = tmp_path_factory.mktemp("metrics-cache")
+    os.environ["METRICS_CACHE_DIR"] = str(folder)
+    yield folder
+
+
 @pytest.fixture(scope="session")
 def project():
     from sales_metrics import engine

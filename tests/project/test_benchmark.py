@@ -30,7 +30,7 @@ def test_runs_and_checks_a_against_b(tmp_path):
     numbers = tmp_path / "numbers.json"
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--opportunities", "2000", "--runs", "1", "--naive-runs",
-         "1", "--startup-runs", "1", "--project-runs", "1", "--data", str(tmp_path / "data"),
+         "1", "--startup-runs", "1", "--run-runs", "1", "--project-runs", "1", "--data", str(tmp_path / "data"),
          "--json", str(numbers)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Checks: (a) = (b) for every metric and row" in done.stdout, done.stdout
