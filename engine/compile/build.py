@@ -317,12 +317,29 @@ def _stage1(plan: Plan, base: str, columns: dict[str, exp.Expression]) -> exp.Se
             continue
         keys = [exp.EQ(this=exp.column(PERIOD, table=name),
                        expression=exp.column(PERIOD, table=base))] if name in timed else []
-        keys += [exp.NullSafeEQ(this=exp.column(n, table=name, quoted=quote(n)),
-                                expression=exp.column(n, table=base, quoted=quote(n)))
-                 for n in by]
+        keys += [_same(plan, exp.column(n, table=name, quoted=quote(n)),
+                       exp.column(n, table=base, quoted=quote(n))) for n in by]
         on = sql.conjunction(keys, copy=False) if keys else None
         select = join(select, table(name), on, "left" if on is not None else "cross")
     return select.select(*(_alias(e, n) for n, e in columns.items()), copy=False)
+
+
+def _same(plan: Plan, left: exp.Column, right: exp.Column) -> exp.Expression:
+    """``left IS NOT DISTINCT FROM right``, or where the engine cannot hash that, the same
+    test as equalities it can: ``COALESCE(CAST(l AS TEXT), '') = COALESCE(CAST(r AS TEXT),
+    '') AND (l IS NULL) = (r IS NULL)`` (the second tells an empty value from '')."""
+    if plan.can.hashed_null_safe:
+        return exp.NullSafeEQ(this=left, expression=right)
+
+    def text(column: exp.Column) -> exp.Expression:
+        return exp.Coalesce(this=sql.cast(column, "TEXT", copy=False),
+                            expressions=[exp.Literal.string("")])
+
+    def empty(column: exp.Column) -> exp.Expression:
+        return exp.Paren(this=exp.Is(this=column, expression=exp.Null()))
+
+    return exp.and_(exp.EQ(this=text(left), expression=text(right)),
+                    exp.EQ(this=empty(left.copy()), expression=empty(right.copy())), copy=False)
 
 
 def _alias(value: exp.Expression, name: str) -> exp.Alias:

@@ -125,7 +125,14 @@ SELECT
 FROM grid
 LEFT JOIN ent_accounts_with_repeat_wins
   ON ent_accounts_with_repeat_wins.period = grid.period
-  AND ent_accounts_with_repeat_wins.region IS NOT DISTINCT FROM grid.region
+  AND (
+    COALESCE(CAST(ent_accounts_with_repeat_wins.region AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.region AS VARCHAR(MAX)), '')
+    AND (
+      ent_accounts_with_repeat_wins.region IS NULL
+    ) = (
+      grid.region IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.region

@@ -85,7 +85,14 @@ SELECT
 FROM grid
 LEFT JOIN agg_activities_occurred_at
   ON agg_activities_occurred_at.period = grid.period
-  AND agg_activities_occurred_at.activity_type IS NOT DISTINCT FROM grid.activity_type
+  AND (
+    COALESCE(CAST(agg_activities_occurred_at.activity_type AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.activity_type AS VARCHAR(MAX)), '')
+    AND (
+      agg_activities_occurred_at.activity_type IS NULL
+    ) = (
+      grid.activity_type IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.activity_type

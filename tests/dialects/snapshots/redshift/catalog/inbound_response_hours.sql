@@ -91,7 +91,14 @@ SELECT
 FROM grid
 LEFT JOIN agg_leads_created_at
   ON agg_leads_created_at.period = grid.period
-  AND agg_leads_created_at.region IS NOT DISTINCT FROM grid.region
+  AND (
+    COALESCE(CAST(agg_leads_created_at.region AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.region AS VARCHAR(MAX)), '')
+    AND (
+      agg_leads_created_at.region IS NULL
+    ) = (
+      grid.region IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.region

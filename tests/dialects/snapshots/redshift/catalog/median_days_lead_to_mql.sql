@@ -85,7 +85,14 @@ SELECT
 FROM grid
 LEFT JOIN agg_leads_created_at
   ON agg_leads_created_at.period = grid.period
-  AND agg_leads_created_at.lead_source IS NOT DISTINCT FROM grid.lead_source
+  AND (
+    COALESCE(CAST(agg_leads_created_at.lead_source AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.lead_source AS VARCHAR(MAX)), '')
+    AND (
+      agg_leads_created_at.lead_source IS NULL
+    ) = (
+      grid.lead_source IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.lead_source

@@ -112,8 +112,28 @@ WITH ent_median_won_revenue_per_rep AS (
     FROM ent_median_won_revenue_per_rep__grid
     LEFT JOIN ent_median_won_revenue_per_rep__agg_opportunities_closed_at
       ON ent_median_won_revenue_per_rep__agg_opportunities_closed_at.period = ent_median_won_revenue_per_rep__grid.period
-      AND ent_median_won_revenue_per_rep__agg_opportunities_closed_at.team IS NOT DISTINCT FROM ent_median_won_revenue_per_rep__grid.team
-      AND ent_median_won_revenue_per_rep__agg_opportunities_closed_at.rep IS NOT DISTINCT FROM ent_median_won_revenue_per_rep__grid.rep
+      AND (
+        COALESCE(
+          CAST(ent_median_won_revenue_per_rep__agg_opportunities_closed_at.team AS VARCHAR(MAX)),
+          ''
+        ) = COALESCE(CAST(ent_median_won_revenue_per_rep__grid.team AS VARCHAR(MAX)), '')
+        AND (
+          ent_median_won_revenue_per_rep__agg_opportunities_closed_at.team IS NULL
+        ) = (
+          ent_median_won_revenue_per_rep__grid.team IS NULL
+        )
+      )
+      AND (
+        COALESCE(
+          CAST(ent_median_won_revenue_per_rep__agg_opportunities_closed_at.rep AS VARCHAR(MAX)),
+          ''
+        ) = COALESCE(CAST(ent_median_won_revenue_per_rep__grid.rep AS VARCHAR(MAX)), '')
+        AND (
+          ent_median_won_revenue_per_rep__agg_opportunities_closed_at.rep IS NULL
+        ) = (
+          ent_median_won_revenue_per_rep__grid.rep IS NULL
+        )
+      )
   ) AS per_entity
   GROUP BY
     per_entity.period,
@@ -194,7 +214,14 @@ SELECT
 FROM grid
 LEFT JOIN ent_median_won_revenue_per_rep
   ON ent_median_won_revenue_per_rep.period = grid.period
-  AND ent_median_won_revenue_per_rep.team IS NOT DISTINCT FROM grid.team
+  AND (
+    COALESCE(CAST(ent_median_won_revenue_per_rep.team AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.team AS VARCHAR(MAX)), '')
+    AND (
+      ent_median_won_revenue_per_rep.team IS NULL
+    ) = (
+      grid.team IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.team

@@ -87,7 +87,14 @@ SELECT
 FROM grid
 LEFT JOIN agg_activities_occurred_at
   ON agg_activities_occurred_at.period = grid.period
-  AND agg_activities_occurred_at.region IS NOT DISTINCT FROM grid.region
+  AND (
+    COALESCE(CAST(agg_activities_occurred_at.region AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.region AS VARCHAR(MAX)), '')
+    AND (
+      agg_activities_occurred_at.region IS NULL
+    ) = (
+      grid.region IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.region

@@ -82,7 +82,14 @@ SELECT
 FROM grid
 LEFT JOIN agg_subscription_events_event_at
   ON agg_subscription_events_event_at.period = grid.period
-  AND agg_subscription_events_event_at.product IS NOT DISTINCT FROM grid.product
+  AND (
+    COALESCE(CAST(agg_subscription_events_event_at.product AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.product AS VARCHAR(MAX)), '')
+    AND (
+      agg_subscription_events_event_at.product IS NULL
+    ) = (
+      grid.product IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.product

@@ -92,7 +92,14 @@ SELECT
 FROM grid
 LEFT JOIN agg_mrr_snapshots_snapshot_date_last
   ON agg_mrr_snapshots_snapshot_date_last.period = grid.period
-  AND agg_mrr_snapshots_snapshot_date_last.segment IS NOT DISTINCT FROM grid.segment
+  AND (
+    COALESCE(CAST(agg_mrr_snapshots_snapshot_date_last.segment AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.segment AS VARCHAR(MAX)), '')
+    AND (
+      agg_mrr_snapshots_snapshot_date_last.segment IS NULL
+    ) = (
+      grid.segment IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.segment

@@ -78,7 +78,14 @@ SELECT
 FROM grid
 LEFT JOIN agg_nps_responses_responded_at
   ON agg_nps_responses_responded_at.period = grid.period
-  AND agg_nps_responses_responded_at.segment IS NOT DISTINCT FROM grid.segment
+  AND (
+    COALESCE(CAST(agg_nps_responses_responded_at.segment AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.segment AS VARCHAR(MAX)), '')
+    AND (
+      agg_nps_responses_responded_at.segment IS NULL
+    ) = (
+      grid.segment IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.segment

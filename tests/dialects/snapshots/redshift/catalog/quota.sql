@@ -82,7 +82,14 @@ SELECT
 FROM grid
 LEFT JOIN agg_quotas_quarter_start
   ON agg_quotas_quarter_start.period = grid.period
-  AND agg_quotas_quarter_start.rep IS NOT DISTINCT FROM grid.rep
+  AND (
+    COALESCE(CAST(agg_quotas_quarter_start.rep AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.rep AS VARCHAR(MAX)), '')
+    AND (
+      agg_quotas_quarter_start.rep IS NULL
+    ) = (
+      grid.rep IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.rep

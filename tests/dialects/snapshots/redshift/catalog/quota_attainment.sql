@@ -116,10 +116,24 @@ SELECT
 FROM grid
 LEFT JOIN agg_quotas_quarter_start
   ON agg_quotas_quarter_start.period = grid.period
-  AND agg_quotas_quarter_start.rep IS NOT DISTINCT FROM grid.rep
+  AND (
+    COALESCE(CAST(agg_quotas_quarter_start.rep AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.rep AS VARCHAR(MAX)), '')
+    AND (
+      agg_quotas_quarter_start.rep IS NULL
+    ) = (
+      grid.rep IS NULL
+    )
+  )
 LEFT JOIN agg_opportunities_closed_at
   ON agg_opportunities_closed_at.period = grid.period
-  AND agg_opportunities_closed_at.rep IS NOT DISTINCT FROM grid.rep
+  AND (
+    COALESCE(CAST(agg_opportunities_closed_at.rep AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.rep AS VARCHAR(MAX)), '')
+    AND (
+      agg_opportunities_closed_at.rep IS NULL
+    ) = (
+      grid.rep IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.rep

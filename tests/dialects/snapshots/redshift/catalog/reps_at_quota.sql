@@ -134,12 +134,40 @@ WITH ent_reps_at_quota AS (
     FROM ent_reps_at_quota__grid
     LEFT JOIN ent_reps_at_quota__agg_quotas_quarter_start
       ON ent_reps_at_quota__agg_quotas_quarter_start.period = ent_reps_at_quota__grid.period
-      AND ent_reps_at_quota__agg_quotas_quarter_start.team IS NOT DISTINCT FROM ent_reps_at_quota__grid.team
-      AND ent_reps_at_quota__agg_quotas_quarter_start.rep IS NOT DISTINCT FROM ent_reps_at_quota__grid.rep
+      AND (
+        COALESCE(CAST(ent_reps_at_quota__agg_quotas_quarter_start.team AS VARCHAR(MAX)), '') = COALESCE(CAST(ent_reps_at_quota__grid.team AS VARCHAR(MAX)), '')
+        AND (
+          ent_reps_at_quota__agg_quotas_quarter_start.team IS NULL
+        ) = (
+          ent_reps_at_quota__grid.team IS NULL
+        )
+      )
+      AND (
+        COALESCE(CAST(ent_reps_at_quota__agg_quotas_quarter_start.rep AS VARCHAR(MAX)), '') = COALESCE(CAST(ent_reps_at_quota__grid.rep AS VARCHAR(MAX)), '')
+        AND (
+          ent_reps_at_quota__agg_quotas_quarter_start.rep IS NULL
+        ) = (
+          ent_reps_at_quota__grid.rep IS NULL
+        )
+      )
     LEFT JOIN ent_reps_at_quota__agg_opportunities_closed_at
       ON ent_reps_at_quota__agg_opportunities_closed_at.period = ent_reps_at_quota__grid.period
-      AND ent_reps_at_quota__agg_opportunities_closed_at.team IS NOT DISTINCT FROM ent_reps_at_quota__grid.team
-      AND ent_reps_at_quota__agg_opportunities_closed_at.rep IS NOT DISTINCT FROM ent_reps_at_quota__grid.rep
+      AND (
+        COALESCE(CAST(ent_reps_at_quota__agg_opportunities_closed_at.team AS VARCHAR(MAX)), '') = COALESCE(CAST(ent_reps_at_quota__grid.team AS VARCHAR(MAX)), '')
+        AND (
+          ent_reps_at_quota__agg_opportunities_closed_at.team IS NULL
+        ) = (
+          ent_reps_at_quota__grid.team IS NULL
+        )
+      )
+      AND (
+        COALESCE(CAST(ent_reps_at_quota__agg_opportunities_closed_at.rep AS VARCHAR(MAX)), '') = COALESCE(CAST(ent_reps_at_quota__grid.rep AS VARCHAR(MAX)), '')
+        AND (
+          ent_reps_at_quota__agg_opportunities_closed_at.rep IS NULL
+        ) = (
+          ent_reps_at_quota__grid.rep IS NULL
+        )
+      )
   ) AS per_entity
   GROUP BY
     per_entity.period,
@@ -225,7 +253,14 @@ SELECT
 FROM grid
 LEFT JOIN ent_reps_at_quota
   ON ent_reps_at_quota.period = grid.period
-  AND ent_reps_at_quota.team IS NOT DISTINCT FROM grid.team
+  AND (
+    COALESCE(CAST(ent_reps_at_quota.team AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.team AS VARCHAR(MAX)), '')
+    AND (
+      ent_reps_at_quota.team IS NULL
+    ) = (
+      grid.team IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.team

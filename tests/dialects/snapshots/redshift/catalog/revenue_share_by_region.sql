@@ -92,7 +92,14 @@ SELECT
 FROM grid
 LEFT JOIN agg_opportunities_closed_at
   ON agg_opportunities_closed_at.period = grid.period
-  AND agg_opportunities_closed_at.region IS NOT DISTINCT FROM grid.region
+  AND (
+    COALESCE(CAST(agg_opportunities_closed_at.region AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.region AS VARCHAR(MAX)), '')
+    AND (
+      agg_opportunities_closed_at.region IS NULL
+    ) = (
+      grid.region IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.region

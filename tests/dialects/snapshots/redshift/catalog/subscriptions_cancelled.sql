@@ -75,7 +75,14 @@ SELECT
 FROM grid
 LEFT JOIN agg_subscriptions_cancelled_at
   ON agg_subscriptions_cancelled_at.period = grid.period
-  AND agg_subscriptions_cancelled_at.product IS NOT DISTINCT FROM grid.product
+  AND (
+    COALESCE(CAST(agg_subscriptions_cancelled_at.product AS VARCHAR(MAX)), '') = COALESCE(CAST(grid.product AS VARCHAR(MAX)), '')
+    AND (
+      agg_subscriptions_cancelled_at.product IS NULL
+    ) = (
+      grid.product IS NULL
+    )
+  )
 ORDER BY
   grid.period,
   grid.product
