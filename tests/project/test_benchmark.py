@@ -1,5 +1,5 @@
-"""The benchmark script works end to end at a tiny scale, and its hand-written SQL (b), an
-independent implementation of the whole catalog, gives the engine's numbers (a).
+"""The benchmark script works end to end at a tiny scale, and every variant of its expert SQL
+(b), written from the definitions without the engine's SQL, gives the engine's numbers (a).
 
 Its timings are not checked here: the benchmark is run on demand (README, Performance).
 """
