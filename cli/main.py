@@ -267,18 +267,20 @@ def run(
 
 def _note_untimed(loaded, conn, names: list[str], options: dict) -> None:
     """A note for each metric that leaves rows out because their time column is empty (won
-    deals without a close date): one small SELECT per source and time column read."""
+    deals without a close date): one SELECT, a count per source and time column read."""
     import logging
 
     from .literal import visible
 
     try:
         counts: dict[tuple[str, str, str], int] = {}
-        for source, time, sql, owners in loaded.untimed(names, dialect=conn.dialect, **options):
-            row = conn.execute(sql).to_pylist()[0]
-            for column, metric in owners.items():
-                key = (metric, source, time)
-                counts[key] = max(counts.get(key, 0), int(row[column] or 0))
+        found = loaded.untimed(names, dialect=conn.dialect, **options)
+        if found is None:
+            return
+        sql, owners = found
+        row = conn.execute(sql).to_pylist()[0]  # one query for every source and time column
+        for column, key in owners.items():
+            counts[key] = max(counts.get(key, 0), int(row[column] or 0))
     except MetricsError as err:  # the note is a courtesy: never the run's failure
         logging.getLogger("metrics").info("could not count rows without a time: %s", err)
         return

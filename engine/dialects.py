@@ -30,6 +30,9 @@ class Capabilities:
     # Distinct counts in a scan of their own: DuckDB otherwise materializes every row the
     # scan reads to aggregate them apart (measured 1.6x slower on the sample's 10M deals).
     split_distinct: bool = False
+    # Group a scan's rows first by the categorical columns its filters test, then apply the
+    # tests to the groups (compile/stages.py): measured cheaper on DuckDB only.
+    two_stage: bool = False
     # Rows of the scans meet on their dimensions with IS NOT DISTINCT FROM (an empty region
     # is a group too). PostgreSQL cannot hash or merge on it: grouped by rep, the per-rep
     # median joined 2,000 reps to 2,000 per month as a nested loop (10.6 s of 20 s at 1M).
@@ -38,7 +41,7 @@ class Capabilities:
 
 
 _OVERRIDES: dict[str, Capabilities] = {
-    "duckdb": Capabilities(file_sources=True, period_keys=True, split_distinct=True,
+    "duckdb": Capabilities(file_sources=True, period_keys=True, split_distinct=True, two_stage=True,
                            spine="series"),
     "postgres": Capabilities(spine="series", hashed_null_safe=False),
     "spark": Capabilities(spine="series"),
@@ -212,8 +215,57 @@ def sql_cast(value: exp.Expression, to: str) -> exp.Cast:
 Rewrite = Callable[[exp.Expression], "exp.Expression | None"]
 
 # dialect -> node type -> a rule that returns the replacement (None: leave the node).
+def _count_if(node: exp.Count) -> exp.Expression | None:
+    """A filtered count, ``COUNT(CASE WHEN p THEN 1 END)`` (how a metric's filters enter its
+    scan), as ``COUNT_IF(p)``: DuckDB then makes one boolean per row, not an integer column
+    of CASE results (the activities scan's seven counts: 350 ms of CPU against 246 ms at
+    1M; both count the rows where p is true, not false or NULL)."""
+    case = node.this
+    if not (isinstance(case, exp.Case) and len(case.args.get("ifs") or []) == 1
+            and case.args.get("default") is None and case.this is None):
+        return None
+    branch = case.args["ifs"][0]
+    value = branch.args.get("true")
+    if not (isinstance(value, exp.Literal) and not value.is_string and value.this == "1"):
+        return None
+    return exp.CountIf(this=branch.this)
+
+
+def _date_minus_date(node: exp.DateDiff) -> exp.Expression | None:
+    """Days between two DATEs as ``end - start``, without date_diff's unit dispatch."""
+    if (node.text("unit") or "").upper() != "DAY":
+        return None
+    ends = (node.this, node.expression)
+    if not all(isinstance(e, exp.Cast) and e.to.is_type(exp.DataType.Type.DATE) for e in ends):
+        return None
+    return exp.paren(exp.Sub(this=node.this, expression=node.expression), copy=False)
+
+
+_DAY_US = 86_400_000_000
+
+
+def _elapsed_days(node: exp.LTE) -> exp.Expression | None:
+    """``end <= start + INTERVAL n DAY`` (a conversion's elapsed window) as ``epoch_us(end) -
+    epoch_us(start) <= n * 86,400,000,000``: integer arithmetic instead of an interval added
+    to every row. The same instants for TIMESTAMP; for TIMESTAMPTZ it is n x 24 hours, where
+    the interval would follow the session's daylight-saving changes."""
+    limit = node.expression
+    if not (isinstance(node.this, exp.Column) and isinstance(limit, exp.DateAdd)
+            and isinstance(limit.this, exp.Column)
+            and (limit.text("unit") or "DAY").upper() == "DAY"):
+        return None
+    try:
+        days = int(limit.expression.to_py())
+    except (ValueError, TypeError, AttributeError):
+        return None
+    gap = exp.Sub(this=_function("epoch_us", node.this), expression=_function(
+        "epoch_us", limit.this))
+    return exp.LTE(this=gap, expression=exp.Literal.number(days * _DAY_US))
+
+
 # Each names the sqlglot behaviour it works around; tests/dialects/ holds a test for each.
 _REWRITES: dict[str, dict[type[exp.Expression], Rewrite]] = {
+    "duckdb": {exp.Count: _count_if, exp.LTE: _elapsed_days, exp.DateDiff: _date_minus_date},
     # Spark's PERCENTILE is exact with linear interpolation: DuckDB's quantile_cont. sqlglot
     # renders PERCENTILE_CONT(x, q), which Spark rejects (it takes WITHIN GROUP).
     "spark": {exp.PercentileCont: _percentile("PERCENTILE"),

@@ -105,12 +105,15 @@ class Project:
 
     @_paused_gc
     def untimed(self, metrics: Iterable[str], dialect: str | None = None,
-                **options) -> list[tuple[str, str, str, dict[str, str]]]:
-        """Queries counting the rows a request leaves out because their time is empty: per
-        (source, time column) read, ``(source, time column, SELECT, {column: metric})``, a
-        column per measure. Not counted: balances (an empty close date is a row still open),
+                **options) -> tuple[str, dict[str, tuple[str, str, str]]] | None:
+        """One SELECT counting the rows a request leaves out because their time is empty, and
+        what each of its columns counts: ``{column: (metric, source, time column)}``; None
+        when there is nothing to count. One row: a single-row count per (source, time column)
+        read, side by side. Not counted: balances (an empty close date is a row still open),
         conversions (an empty start is a row that never started), sources that say
         ``empty_time: quiet``, rows without time at all (``time: none``)."""
+        from sqlglot import exp
+
         from .compile import check_dialect, render
         from .compile.plan import plan
         from .compile.scans import untimed
@@ -120,7 +123,8 @@ class Project:
         target = check_dialect(dialect or self.settings.dialect)
         pending = [plan(self.catalog, self.request(metrics, **options), target,
                         capabilities(target))]
-        out = []
+        counts: list[exp.Select] = []
+        owners: dict[str, tuple[str, str, str]] = {}
         while pending:
             current = pending.pop()
             pending += [e.inner for e in current.entities.values()]
@@ -131,11 +135,22 @@ class Project:
                 leaves = [leaf for leaf in group.leaves.values() if not leaf.history and
                           not isinstance(self.catalog.metrics[_owner(leaf.alias)].model,
                                          (BalanceMetric, ConversionMetric))]
-                if leaves:
-                    select = untimed(current, group, leaves)
-                    out.append((group.source, group.time, render(select, target, copy=False),
-                                {leaf.alias: _owner(leaf.alias) for leaf in leaves}))
-        return out
+                if not leaves:
+                    continue
+                select = untimed(current, group, leaves)
+                for column, leaf in zip(select.expressions, leaves):
+                    name = f"u{len(counts)}_{leaf.alias}"  # the same leaf in two plans
+                    column.set("alias", exp.to_identifier(name))
+                    owners[name] = (_owner(leaf.alias), group.source, group.time)
+                counts.append(select)
+        if not counts:
+            return None
+        query = exp.select(exp.Star(), copy=False).from_(
+            counts[0].subquery("u0", copy=False), copy=False)
+        for i, part in enumerate(counts[1:], 1):
+            query.append("joins", exp.Join(this=part.subquery(f"u{i}", copy=False),
+                                           kind="CROSS"))
+        return render(query, target, copy=False), owners
 
     def query(self, metrics: Iterable[str], connection: Connection, **options) -> "pyarrow.Table":
         """Run a request on an adapter; one SELECT, results as an Arrow table of at most

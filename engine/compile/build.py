@@ -107,6 +107,9 @@ def _data_bounds(plan: Plan) -> exp.Select:
             pending += [e.inner for e in current.entities.values()]
             parts += [own_range(current, group) for group in current.groups.values()
                       if not group.timeless and filtered(current, group)]
+    # Scans of one source and time column (filtered ones, an entity metric's own) share
+    # its range: read it once (trees compare by structure).
+    parts = list(dict.fromkeys(parts))
     if len(parts) == 1:
         return parts[0]
     return _from(exp.select(exp.Min(this=lo).as_("lo", copy=False),

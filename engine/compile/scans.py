@@ -20,6 +20,7 @@ from ..catalog import JoinStep
 from .grains import MONTHS, key_of, key_period, period_key, period_sql
 from ..model import Grain
 from .plan import Group, Plan, all_period
+from .stages import KEY, STAGE, two_stage
 
 PERIOD = "period"
 RETAIL = "retail_calendar"  # the CTE listing retail periods, when the project uses one
@@ -76,6 +77,26 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
             exp.LTE(this=exp.column("period_start", table=RETAIL), expression=day),
             exp.LT(this=day.copy(), expression=exp.column("next_start", table=RETAIL)),
             copy=False)
+    if plan.can.two_stage and not (group.last or group.history or retail
+                                   or plan.grain is Grain.all):
+        staged = two_stage(plan, group, shared)
+        if staged is not None:
+            inner = _select_from(plan, group, [key.copy().as_(KEY, copy=False)] + columns[1:len(
+                dims) + 1] + staged.inner, dims)
+            inner = inner.where(sql.conjunction(_conditions(plan, group, time_col, bounds,
+                                                            shared), copy=False), copy=False)
+            inner = inner.group_by(key.copy(), *(d.expr.copy() for d in dims),
+                                   *(c.copy() for c in staged.columns), copy=False)
+            held = exp.column(KEY, table=STAGE)
+            period_of = key_period(held, plan.grain, plan.calendar) if _keyed(plan) \
+                else held.copy()
+            outer = exp.select(period_of.as_(PERIOD, copy=False),
+                               *(exp.column(n, table=STAGE, quoted=quote(n)).as_(
+                                   n, quoted=quote(n)) for n in plan.request.by),
+                               *staged.outer, copy=False).from_(
+                inner.subquery(STAGE, copy=False), copy=False)
+            return outer.group_by(held.copy(), *(exp.column(n, table=STAGE, quoted=quote(n))
+                                                 for n in plan.request.by), copy=False)
     query = _select_from(plan, group, columns, dims, retail_join)
     query = query.where(sql.conjunction(_conditions(plan, group, time_col, bounds, shared),
                                         copy=False), copy=False)
@@ -168,7 +189,7 @@ def _period(plan: Plan, group: Group, local: exp.Expression, time_col: exp.Colum
         constant = date_literal(all_period(plan))
         return constant, constant.copy()
     retail = calendar.is_retail(grain)
-    keyed = plan.can.period_keys and not retail and grain in MONTHS
+    keyed = _keyed(plan)
     if retail:
         key: exp.Expression = exp.column("period_start", table=RETAIL)
     elif keyed:
@@ -182,6 +203,11 @@ def _period(plan: Plan, group: Group, local: exp.Expression, time_col: exp.Colum
         key = exp.Case(ifs=[exp.If(this=exp.LT(this=time_col.copy(), expression=before),
                                    true=first)], default=key)
     return (key_period(key.copy(), grain, calendar) if keyed else key), key
+
+
+def _keyed(plan: Plan) -> bool:
+    return plan.can.period_keys and not plan.calendar.is_retail(plan.grain) \
+        and plan.grain in MONTHS
 
 
 def _leaf_column(plan: Plan, group: Group, leaf, shared, bounds) -> exp.Expression:

@@ -99,3 +99,52 @@ def test_spark_percentile():
     sql = "SELECT quantile_cont(x, 0.9) FROM t"
     assert "PERCENTILE_CONT(" in plain(sql, "spark")  # Spark wants WITHIN GROUP there
     assert "PERCENTILE(x, 0.9)" in ours(sql, "spark")
+
+
+# -- DuckDB: cheaper per-row forms of the same values (engine/dialects.py, measured in the
+# benchmark); each checked on DuckDB against the form it replaces and values by hand.
+
+def duck_rows(sql: str) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect() as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_filtered_counts_become_count_if():
+    written = "count(CASE WHEN x > 1 THEN 1 END)"
+    assert "COUNT_IF(x > 1)" in ours(written, "duckdb")
+    assert "COUNT_IF" not in ours("count(CASE WHEN x > 1 THEN 2 END)", "duckdb")
+    assert "COUNT_IF" not in ours("count(CASE WHEN x > 1 THEN 1 ELSE 0 END)", "duckdb")
+    table = "(VALUES (0), (2), (3), (NULL)) AS t(x)"  # false, true, true, unknown
+    both = f"SELECT {written}, {ours(written, 'duckdb')} FROM {table}"
+    assert duck_rows(both) == [(2, 2)]
+
+
+def test_elapsed_days_on_epoch_integers():
+    from sqlglot import exp
+
+    # a conversion window as engine/kinds.py builds it: end <= DateAdd(start, 2, DAY)
+    window = exp.LTE(this=exp.column("y"), expression=exp.DateAdd(
+        this=exp.column("x"), expression=exp.Literal.number(2), unit=exp.var("DAY")))
+    written = window.sql("duckdb")
+    rewritten = to_sql(window, "duckdb")
+    assert "INTERVAL" in written and rewritten == "EPOCH_US(y) - EPOCH_US(x) <= 172800000000"
+    pairs = [("2025-01-01 00:00:00", "2025-01-03 00:00:00"),  # exactly 2 days: in
+             ("2025-01-01 00:00:00", "2025-01-03 00:00:00.000001"),  # a microsecond more
+             ("2025-03-29 12:00:00", "2025-03-31 11:59:59"), (None, "2025-01-01 00:00:00")]
+    values = ", ".join(f"({'NULL' if a is None else repr(a)}::TIMESTAMP, {b!r}::TIMESTAMP)"
+                       for a, b in pairs)
+    got = duck_rows(f"SELECT {written}, {rewritten} FROM (VALUES {values}) "
+                    "AS t(x, y)")
+    assert got == [(True, True), (False, False), (True, True), (None, None)]
+
+
+def test_days_between_dates_by_subtraction():
+    written = "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))"
+    assert "CAST(b AS DATE) - CAST(a AS DATE)" in ours(written, "duckdb")
+    assert "DATE_DIFF" in ours("date_diff('day', a, b)", "duckdb")  # not dates: left alone
+    got = duck_rows(f"SELECT {written}, {ours(written, 'duckdb')} FROM (VALUES "
+                    "('2024-02-27 23:59'::TIMESTAMP, '2024-03-01 00:01'::TIMESTAMP), "
+                    "('2025-01-02'::TIMESTAMP, '2024-12-31'::TIMESTAMP)) AS t(a, b)")
+    assert got == [(3, 3), (-2, -2)]

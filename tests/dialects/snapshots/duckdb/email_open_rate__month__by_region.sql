@@ -10,7 +10,7 @@ WITH agg_activities_occurred_at AS (
       1
     ) AS period,
     reps.region AS region,
-    COUNT(CASE WHEN activities.email_opened THEN 1 END) AS email_open_rate__num,
+    COUNT_IF(activities.email_opened) AS email_open_rate__num,
     COUNT(*) AS email_open_rate__den
   FROM activities AS activities
   LEFT JOIN reps AS reps

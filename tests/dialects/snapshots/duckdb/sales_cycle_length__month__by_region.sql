@@ -11,7 +11,9 @@ WITH agg_opportunities_closed_at AS (
     ) AS period,
     reps.region AS region,
     AVG(
-      DATE_DIFF('DAY', CAST(opportunities.created_at AS DATE), CAST(opportunities.closed_at AS DATE))
+      (
+        CAST(opportunities.closed_at AS DATE) - CAST(opportunities.created_at AS DATE)
+      )
     ) AS sales_cycle_length__num
   FROM opportunities AS opportunities
   LEFT JOIN reps AS reps

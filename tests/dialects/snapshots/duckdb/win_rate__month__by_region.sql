@@ -10,7 +10,7 @@ WITH agg_opportunities_closed_at AS (
       1
     ) AS period,
     reps.region AS region,
-    COUNT(CASE WHEN opportunities.stage = 'won' THEN 1 END) AS win_rate__num,
+    COUNT_IF(opportunities.stage = 'won') AS win_rate__num,
     COUNT(*) AS win_rate__den
   FROM opportunities AS opportunities
   LEFT JOIN reps AS reps

@@ -1,0 +1,162 @@
+"""Two-stage aggregation of a scan, where it pays: group the rows first by the period key and
+the few categorical columns the metrics' filters test, then apply those tests to the groups.
+
+The activities scan counts calls, emails and meetings, and opened, clicked and attended
+among them: seven filters, each read on every row. Grouped first by (month, activity_type),
+with the flags counted inside the groups, the type is tested on a few dozen groups instead of
+every row (DuckDB 2.0, 51M activities, one thread: 2.34 s of CPU against 2.79 s with
+COUNT_IF per metric; even at 5M rows). A column counts as categorical when the filters only
+compare it with literals (``=``, ``<>``, ``IN``) and name at least two values of it, which
+says it enumerates kinds (type, stage) rather than naming one thing (an account).
+
+Only aggregates that re-aggregate exactly take part: counts and sums add up, minimums and
+maximums keep, an average is a sum over a count. A scan with a distinct count, a median or
+a percentile keeps reading rows (one stage). The SQL stays one SELECT: the first stage is
+a subquery of the scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from .. import sql
+from .plan import Group, Plan
+
+KEY = "period_key"  # the first stage's period key, made a date in the second
+STAGE = "stage1"
+MAX_COLUMNS = 2  # more would multiply the groups
+_SIMPLE = (exp.Count, exp.CountIf, exp.Sum, exp.Min, exp.Max, exp.Avg)
+
+
+@dataclass
+class Staged:
+    columns: list[exp.Column]  # the categorical columns the first stage groups by
+    inner: list[exp.Expression] = field(default_factory=list)  # first-stage columns
+    outer: list[exp.Expression] = field(default_factory=list)  # the leaves, re-aggregated
+
+
+def two_stage(plan: Plan, group: Group, shared: dict) -> Staged | None:
+    """The two stages of ``group``'s aggregates, or None when one stage is as good."""
+    atoms = {alias: _atoms([f for f in leaf.side.filters if f not in shared])
+             for alias, leaf in group.leaves.items()}
+    if not all(_simple(leaf.side.expr) for leaf in group.leaves.values()):
+        return None
+    columns = _categorical(group.source, [a for each in atoms.values() for a in each])
+    if not columns:
+        return None
+    staged = Staged([exp.column(c, table=group.source) for c in columns])
+    names = {c: f"category_{i}" for i, c in enumerate(columns)}
+    staged.inner += [col.as_(names[c], copy=False) for c, col in zip(columns, staged.columns)]
+    partials: dict[exp.Expression, str] = {}
+
+    def partial(tree: exp.Expression) -> exp.Column:
+        """A first-stage column for ``tree`` (one for equal trees: they compare by structure)."""
+        if tree not in partials:
+            partials[tree] = f"part_{len(partials)}"
+            staged.inner.append(tree.as_(partials[tree], copy=False))
+        return exp.column(partials[tree], table=STAGE)
+
+    for alias, leaf in group.leaves.items():
+        tests = [a for a in atoms[alias] if _column_of(a, group.source) in names]
+        rest = [a.copy() for a in atoms[alias] if a not in tests]
+        test = sql.conjunction([_on_stage(a, group.source, names) for a in tests]) \
+            if tests else None
+        tree = leaf.side.expr.copy()
+        for agg in sql.aggregates(tree):
+            new = _second(agg, sql.conjunction([r.copy() for r in rest]) if rest else None,
+                          test, partial)
+            tree = new if agg is tree else (agg.replace(new) and tree)
+        staged.outer.append(tree.as_(alias, copy=False))
+    return staged
+
+
+def _second(agg: exp.AggFunc, rest: exp.Expression | None, test: exp.Expression | None,
+            partial) -> exp.Expression:
+    """``agg`` over the groups: its first stage filtered by ``rest`` (tests on other columns,
+    per row), its second by ``test`` (the categorical tests, per group)."""
+    def over(first: exp.Expression, how: type[exp.AggFunc] = exp.Sum) -> exp.Expression:
+        value: exp.Expression = partial(sql.conditional(first, rest.copy() if rest else None))
+        if test is not None:
+            value = exp.Case(ifs=[exp.If(this=test.copy(), true=value)])
+        return how(this=value)
+
+    if isinstance(agg, (exp.Count, exp.CountIf)):  # a count over no group is 0, not empty;
+        # and stays a BIGINT (a sum of counts would be a HUGEINT on DuckDB)
+        return sql.cast(exp.Coalesce(this=over(agg.copy()), expressions=[
+            exp.Literal.number(0)]), "BIGINT", copy=False)
+    if isinstance(agg, exp.Avg):
+        total = over(exp.Sum(this=agg.this.copy()))
+        count = over(exp.Count(this=agg.this.copy()))
+        return exp.Div(this=sql.cast(total, "DOUBLE", copy=False),
+                       expression=exp.Nullif(this=count, expression=exp.Literal.number(0)))
+    return over(agg.copy(), type(agg))  # Sum, Min, Max
+
+
+def _simple(tree: exp.Expression) -> bool:
+    """Whether every aggregate of a measure re-aggregates exactly."""
+    found = sql.aggregates(tree)
+    if not found or tree.find(exp.Window):
+        return False
+    for agg in found:
+        arg = agg.this
+        if not isinstance(agg, _SIMPLE) or isinstance(arg, exp.Distinct):
+            return False
+        if arg is not None and any(isinstance(n, exp.AggFunc) for n in arg.find_all(exp.AggFunc)):
+            return False
+    return True
+
+
+def _atoms(filters: list[exp.Expression]) -> list[exp.Expression]:
+    out: list[exp.Expression] = []
+    for f in filters:
+        f = f.unnest()
+        out += [a.unnest() for a in f.flatten()] if isinstance(f, exp.And) else [f]
+    return out
+
+
+def _categorical(source: str, atoms: list[exp.Expression]) -> list[str]:
+    """Columns every test of which compares them with literals, naming two values or more."""
+    values: dict[str, set] = {}
+    elsewhere: set[str] = set()
+    for atom in atoms:
+        column = _column_of(atom, source)
+        if column is not None:
+            values.setdefault(column, set()).update(_literals(atom))
+        else:
+            elsewhere |= {c.name for c in atom.find_all(exp.Column)}
+    chosen = [c for c, seen in values.items() if len(seen) >= 2 and c not in elsewhere]
+    return sorted(chosen)[:MAX_COLUMNS]
+
+
+def _column_of(atom: exp.Expression, source: str) -> str | None:
+    """The column a categorical test reads (``kind = 'a'``, ``kind IN ('a', 'b')``, ``kind <>
+    'a'``, negated or not), when it is one of the source's own; else None."""
+    node = atom.this if isinstance(atom, exp.Not) else atom
+    column = None
+    if isinstance(node, (exp.EQ, exp.NEQ)):
+        sides = (node.this, node.expression)
+        if isinstance(sides[1], exp.Column) and isinstance(sides[0], exp.Literal):
+            sides = sides[::-1]
+        if isinstance(sides[0], exp.Column) and isinstance(sides[1], exp.Literal):
+            column = sides[0]
+    elif isinstance(node, exp.In) and isinstance(node.this, exp.Column) and \
+            node.expressions and all(isinstance(e, exp.Literal) for e in node.expressions):
+        column = node.this
+    if column is None or column.table not in ("", source):
+        return None
+    return column.name
+
+
+def _literals(atom: exp.Expression) -> set:
+    return {(e.is_string, e.this) for e in atom.find_all(exp.Literal)}
+
+
+def _on_stage(atom: exp.Expression, source: str, names: dict[str, str]) -> exp.Expression:
+    """The test with its column read from the first stage's groups."""
+    tree = atom.copy()
+    for col in list(tree.find_all(exp.Column)):
+        if col.name in names and col.table in ("", source):
+            col.replace(exp.column(names[col.name], table=STAGE))
+    return tree
