@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 
 REPLAYED = {"validate", "compile"}
 NEVER = {"--against", "-v", "--verbose", "--help", "--version"}
@@ -84,7 +83,10 @@ def _code_stamp() -> list:
         for folder, _, names in os.walk(root):
             for name in names:
                 if name.endswith(".py"):
-                    info = os.stat(os.path.join(folder, name))
+                    try:
+                        info = os.stat(os.path.join(folder, name))
+                    except OSError:  # gone since the listing: the stamp differs anyway
+                        continue
                     ours.append([folder[len(root):], name, info.st_size, info.st_mtime_ns])
     libraries = []
     for name in _LIBRARIES:
@@ -173,6 +175,8 @@ def _record(entry: str, folder: str) -> None:
 
 def _save(entry: str, folder: str, saved: dict) -> None:
     """Written whole or not at all; a cache that cannot be written is no error."""
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".entry.")
         with os.fdopen(fd, "w", encoding="utf-8") as f:

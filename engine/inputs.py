@@ -5,7 +5,8 @@ The CLI replays a command's recorded output (:mod:`sales_metrics.cli.entry`) onl
 input it read is unchanged, as ``make`` and ``ccache`` do. Files the Python process opens and
 folders it lists are seen through an audit hook (:func:`sys.addaudithook`), so no reader can
 be forgotten; what it cannot see is told here by the code that reads it: environment variables
-(``env_var()``) and the files DuckDB opens itself (:func:`data_file`, :func:`folder`).
+(``env_var()``), the files DuckDB opens itself (:func:`data_file`) and paths looked
+for (:func:`probe`).
 
 A file is fingerprinted by its content when small (definitions), by size, modification time
 and inode when large (data); a folder by its sorted names. Standard library only: the fast
@@ -85,12 +86,6 @@ def probe(path: str | os.PathLike) -> None:
     """A path looked for, found or not (``project.yml`` above the working folder): its
     appearing or going away later is a change."""
     data_file(path)
-
-
-def folder(path: str | os.PathLike) -> None:
-    """A folder whose list of names matters (a data folder: every file is a table)."""
-    if _recording is not None:
-        _recording["folders"].add(os.path.abspath(path))  # type: ignore[union-attr]
 
 
 def fingerprint(path: str, by_stat: bool = False) -> str | None:

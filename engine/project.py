@@ -116,7 +116,7 @@ class Project:
 
         from .compile import check_dialect, render
         from .compile.plan import plan
-        from .compile.scans import untimed
+        from .compile.scans import join, untimed
         from .dialects import capabilities
         from .model import BalanceMetric, ConversionMetric
 
@@ -148,8 +148,7 @@ class Project:
         query = exp.select(exp.Star(), copy=False).from_(
             counts[0].subquery("u0", copy=False), copy=False)
         for i, part in enumerate(counts[1:], 1):
-            query.append("joins", exp.Join(this=part.subquery(f"u{i}", copy=False),
-                                           kind="CROSS"))
+            join(query, part.subquery(f"u{i}", copy=False), None, "cross")
         return render(query, target, copy=False), owners
 
     def query(self, metrics: Iterable[str], connection: Connection, **options) -> "pyarrow.Table":

@@ -65,8 +65,8 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
     period, key = _period(plan, group, local, time_col, bounds)
     dims = [plan.dimension(group.source, name) for name in plan.request.by]
     shared = _shared_filters(group)
-    columns = [period.as_(PERIOD, copy=False)] + [d.expr.as_(n, quoted=quote(n))
-                                                  for d, n in zip(dims, plan.request.by)]
+    named_dims = [d.expr.as_(n, quoted=quote(n)) for d, n in zip(dims, plan.request.by)]
+    columns = [period.as_(PERIOD, copy=False), *named_dims]
     if group.last:
         columns.append(sql.cast(local, "DATE").as_("snapshot_day", copy=False))
     columns += [_leaf_column(plan, group, leaf, shared, bounds) for leaf in group.leaves.values()]
@@ -79,10 +79,10 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
             copy=False)
     if plan.can.two_stage and not (group.last or group.history or retail
                                    or plan.grain is Grain.all):
-        staged = two_stage(plan, group, shared)
+        staged = two_stage(group, shared)
         if staged is not None:
-            inner = _select_from(plan, group, [key.copy().as_(KEY, copy=False)] + columns[1:len(
-                dims) + 1] + staged.inner, dims)
+            inner = _select_from(plan, group, [key.copy().as_(KEY, copy=False), *named_dims,
+                                               *staged.inner], dims)
             inner = inner.where(sql.conjunction(_conditions(plan, group, time_col, bounds,
                                                             shared), copy=False), copy=False)
             inner = inner.group_by(key.copy(), *(d.expr.copy() for d in dims),
@@ -90,13 +90,12 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
             held = exp.column(KEY, table=STAGE)
             period_of = key_period(held, plan.grain, plan.calendar) if _keyed(plan) \
                 else held.copy()
+            by = [exp.column(n, table=STAGE, quoted=quote(n)) for n in plan.request.by]
             outer = exp.select(period_of.as_(PERIOD, copy=False),
-                               *(exp.column(n, table=STAGE, quoted=quote(n)).as_(
-                                   n, quoted=quote(n)) for n in plan.request.by),
+                               *(c.copy().as_(c.name, quoted=quote(c.name)) for c in by),
                                *staged.outer, copy=False).from_(
                 inner.subquery(STAGE, copy=False), copy=False)
-            return outer.group_by(held.copy(), *(exp.column(n, table=STAGE, quoted=quote(n))
-                                                 for n in plan.request.by), copy=False)
+            return outer.group_by(held.copy(), *by, copy=False)
     query = _select_from(plan, group, columns, dims, retail_join)
     query = query.where(sql.conjunction(_conditions(plan, group, time_col, bounds, shared),
                                         copy=False), copy=False)

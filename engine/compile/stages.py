@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from .. import sql
-from .plan import Group, Plan
+from .plan import Group
 
 KEY = "period_key"  # the first stage's period key, made a date in the second
 STAGE = "stage1"
@@ -37,7 +37,7 @@ class Staged:
     outer: list[exp.Expression] = field(default_factory=list)  # the leaves, re-aggregated
 
 
-def two_stage(plan: Plan, group: Group, shared: dict) -> Staged | None:
+def two_stage(group: Group, shared: dict) -> Staged | None:
     """The two stages of ``group``'s aggregates, or None when one stage is as good."""
     atoms = {alias: _atoms([f for f in leaf.side.filters if f not in shared])
              for alias, leaf in group.leaves.items()}
@@ -67,7 +67,10 @@ def two_stage(plan: Plan, group: Group, shared: dict) -> Staged | None:
         for agg in sql.aggregates(tree):
             new = _second(agg, sql.conjunction([r.copy() for r in rest]) if rest else None,
                           test, partial)
-            tree = new if agg is tree else (agg.replace(new) and tree)
+            if agg is tree:  # the measure is the aggregate itself
+                tree = new
+            else:
+                agg.replace(new)
         staged.outer.append(tree.as_(alias, copy=False))
     return staged
 
