@@ -3,7 +3,8 @@ are checked by the engine, ``Project.request``, for every front end).
 
 An ``--output`` file is refused, in one line, when its folder is missing or cannot be written, when
 it is a folder or a device, or when its suffix and the format disagree: without ``--format`` the
-format follows the suffix (``.csv``, ``.json``, ``.parquet``; ``.txt`` or none: the table).
+format follows the suffix (``.csv``, ``.json``, ``.parquet``, ``.html``, ``.png``, ``.svg``,
+``.xlsx``; ``.txt`` or none: the table, or with ``--format spark`` the trend view).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pathlib import Path
 
 from sales_metrics.engine.diagnostics import UsageError
 
-SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".txt": "table", "": "table"}
+SUFFIXES = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".html": "html",
+            ".png": "png", ".svg": "svg", ".xlsx": "xlsx", ".txt": "table", "": "table"}
+ALSO = {"spark": (".txt", "")}  # formats that write a suffix another format names first
 
 
 def output_format(chosen: str | None, out: Path | None) -> str:
@@ -26,8 +29,9 @@ def output_format(chosen: str | None, out: Path | None) -> str:
     if chosen is None and implied is None:
         raise UsageError(f"cannot tell the format of {out}: name a {_names()} file, or give "
                          "--format")
-    if chosen is not None and implied != chosen:
-        wanted = next(s for s, f in SUFFIXES.items() if f == chosen)
+    if chosen is not None and implied != chosen and suffix not in ALSO.get(chosen, ()):
+        wanted = next(s for s, f in SUFFIXES.items() if f == chosen) if chosen in \
+            SUFFIXES.values() else ALSO[chosen][0]
         raise UsageError(f"--format {chosen} writes a {wanted} file, not {out.name}: rename "
                          "the --output or change --format")
     return chosen or implied  # type: ignore[return-value]

@@ -38,7 +38,7 @@ KEYWORDS = re.compile(
 STRING = re.compile(r"('(?:[^']|'')*')")
 
 
-def write_docs(project: Project, output: Path) -> None:
+def write_docs(project: Project, output: Path, values=None, options: dict | None = None) -> None:
     target = Path(os.path.abspath(output.expanduser()))
     if target.exists() and not _replaceable(target):
         raise UsageError(f"{output} exists and was not written by `metrics docs`; choose "

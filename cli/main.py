@@ -75,7 +75,14 @@ class OutputFormat(str, Enum):
     csv = "csv"
     json = "json"
     parquet = "parquet"
+    spark = "spark"  # the terminal view: one line per KPI, a sparkline over the periods
+    html = "html"  # a self-contained page of charts against targets (cli/charts.py)
+    png = "png"
+    svg = "svg"
+    xlsx = "xlsx"  # a workbook of typed, formatted cells (cli/workbook.py)
 
+
+BINARY = (OutputFormat.parquet, OutputFormat.png, OutputFormat.xlsx)
 
 ProjectOpt = Annotated[Path | None, typer.Option(
     "--project", "-p", envvar="METRICS_PROJECT", show_default=False,
@@ -223,11 +230,12 @@ def run(
     where: WhereOpt = None,
     fmt: Annotated[OutputFormat | None, typer.Option(
         "--format", "-f", case_sensitive=False, show_default=False,
-        help="table for people; csv, json, parquet for tools (default: from the --output "
-             "suffix, else table).")] = None,
+        help="table or spark (a trend line per KPI) for people; html (charts against "
+             "targets), png or svg (the charts as an image), xlsx (a workbook); csv, json, "
+             "parquet for tools (default: from the --output suffix, else table).")] = None,
     out: Annotated[Path | None, typer.Option(
         "--output", "-o", show_default=False, help="Write to this file (whole or not at all); "
-        ".csv, .json, .parquet, or .txt for the table.")] = None,
+        ".csv, .json, .parquet, .html, .png, .svg, .xlsx, or .txt for the table.")] = None,
     project: ProjectOpt = None, target: TargetOpt = None, connection: ConnectionOpt = None,
     profiles_dir: ProfilesDirOpt = None, connect_timeout: TimeoutOpt = 10.0,
     timeout: QueryTimeoutOpt = None, verbose: VerboseOpt = False,
@@ -240,8 +248,8 @@ def run(
         from .connections import interactive, setup_logging, step
 
         setup_logging(verbose)
-        if fmt is OutputFormat.parquet and out is None:
-            raise output.usage("--format parquet writes a binary file; add --output FILE")
+        if fmt in BINARY and out is None:
+            raise output.usage(f"--format {fmt.value} writes a binary file; add --output FILE")
         chosen = OutputFormat(output_format(fmt.value if fmt else None, out))
         if out is not None:
             writable(out)
@@ -434,12 +442,24 @@ def docs(
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="Folder to write the HTML catalog to (replaced whole).")],
     project: ProjectOpt = None,
+    with_values: Annotated[bool, typer.Option(
+        "--with-values", help="Also run the KPIs on the project's connection and show each "
+        "one's latest values and its chart against the target.")] = False,
+    grain: GrainArg = None, start: StartOpt = None, end: EndOpt = None,
+    target: TargetOpt = None, connection: ConnectionOpt = None,
+    profiles_dir: ProfilesDirOpt = None, connect_timeout: TimeoutOpt = 10.0,
+    timeout: QueryTimeoutOpt = None, verbose: VerboseOpt = False,
 ) -> None:
     """Write a static, searchable HTML catalog of every KPI (open index.html; no server)."""
     def body() -> None:
+        from .connections import setup_logging
         from .docs import write_docs
 
-        write_docs(_load(project), output)
+        setup_logging(verbose)
+        place = Where(target, connection, profiles_dir, connect_timeout, verbose, timeout) \
+            if with_values else None
+        options = {"grain": grain.value if grain else None, "start": start, "end": end}
+        write_docs(_load(project), output, values=place, options=options)
 
     _guard(body)
 

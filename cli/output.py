@@ -58,6 +58,19 @@ def emit(table: "pyarrow.Table", fmt: str, out: Path | None, project: "Project",
 
         text = numbers.csv_text(table) if fmt == "csv" else numbers.json_text(table)
         _deliver(out, lambda f: f.write(text.encode()))
+    elif fmt in ("html", "png", "svg"):  # charts against targets: cli/charts.py
+        from . import charts
+
+        if fmt == "html":
+            page = charts.html(table, project, metrics, grain)
+            _deliver(out, lambda f: f.write(page.encode()))
+        else:
+            picture = charts.image(table, project, metrics, grain, fmt)
+            _deliver(out, lambda f: f.write(picture))
+    elif fmt == "xlsx":  # typed, formatted cells: cli/workbook.py
+        from . import workbook
+
+        _deliver(out, lambda f: workbook.write(table, project, metrics, grain, f))
     else:  # typed columns as they came: decimals stay decimals, NaN stays a float
         import pyarrow.parquet as pq
 
