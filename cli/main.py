@@ -509,6 +509,58 @@ def init(
     _guard(body)
 
 
+class ImportKind(str, Enum):
+    metricflow = "metricflow"
+    osi = "osi"
+
+
+class ExportKind(str, Enum):
+    osi = "osi"
+    snowflake = "snowflake-semantic-view"
+    databricks = "databricks-metric-view"
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[ImportKind, typer.Argument(
+        case_sensitive=False, help="metricflow: a dbt project's semantic models and metrics; "
+        "osi: an Open Semantic Interchange file.")],
+    path: Annotated[Path, typer.Argument(help="The dbt project folder, or the OSI file.")],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Folder to write the new project to (must not exist, or be "
+        "empty).")],
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 1 when any construct could not be mapped.")] = False,
+) -> None:
+    """Write our YAML from another tool's definitions; every construct that could not be
+    mapped is reported with its file and line (nothing is dropped silently)."""
+    def body() -> int:
+        from sales_metrics.engine.interchange import importer
+
+        return importer(kind.value)(path, output, strict)
+
+    raise typer.Exit(_guard(body))
+
+
+@app.command("export")
+def export(
+    kind: Annotated[ExportKind, typer.Argument(
+        case_sensitive=False, help="osi, snowflake-semantic-view or databricks-metric-view.")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", show_default=False, help="File (or folder, for one file per view) "
+        "to write (whole or not at all); default: stdout.")] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Hand the definitions to another tool; a report on stderr lists each metric of a kind
+    the target cannot express."""
+    def body() -> int:
+        from sales_metrics.engine.interchange import exporter
+
+        return exporter(kind.value)(_load(project), output)
+
+    raise typer.Exit(_guard(body))
+
+
 def main() -> None:  # the console script
     app(prog_name="metrics")
 
