@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -121,6 +122,13 @@ def connect(project: "Project", settings: dict[str, Any] | None = None, *,
 
 
 def open_target(project: "Project", chosen: "Target", **overrides: Any) -> Adapter:
+    return open_prepared(prepare(project, chosen, **overrides))
+
+
+def prepare(project: "Project", chosen: "Target", **overrides: Any) -> "Prepared":
+    """Everything opening a connection needs from the project: the target's settings
+    rendered (secrets registered with the masker), the overrides, and what only the project
+    may decide (DuckDB's sandbox). Opening it needs nothing else (:func:`open_prepared`)."""
     raw = dict(chosen.settings)
     kind = str(raw.pop("type", "duckdb")).lower()
     if kind not in REGISTRY:
@@ -130,19 +138,57 @@ def open_target(project: "Project", chosen: "Target", **overrides: Any) -> Adapt
     options = {k: _render(project, v, chosen) for k, v in raw.items()}
     options.update({k: v for k, v in overrides.items() if v is not None})
     secrets.register_settings(options, from_env)
-    log.info("connecting to %s: %s", chosen.describe(), _shown(kind, options))
     adapter_class = _adapter_class(kind, chosen)
     if hasattr(adapter_class, "project_options"):  # what only the project may decide
         options.update(adapter_class.project_options(project))
+    return Prepared(kind, chosen.describe(), str(project.root), options, bool(from_env))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A connection ready to open: its type, how it is named, the project folder its
+    relative paths start from, and its settings (with secrets when ``secret`` says so)."""
+
+    kind: str
+    label: str
+    root: str
+    options: dict[str, Any]
+    secret: bool = False  # a setting came from env_var(): never to be written anywhere
+
+    def saved(self) -> dict[str, Any] | None:
+        """As JSON-able data, for an embedded DuckDB whose settings hold no secret (what a
+        kept plan may hold); None for anything else."""
+        if self.kind != "duckdb" or self.secret:
+            return None
+        options = dict(self.options)
+        sandbox = options.pop("sandbox", None)
+        return {"kind": self.kind, "label": self.label, "root": self.root, "options": options,
+                "sandbox": sandbox.saved() if sandbox is not None else None}
+
+    @classmethod
+    def restored(cls, saved: dict[str, Any]) -> "Prepared":
+        from .sandbox import Sandbox
+
+        options = dict(saved["options"])
+        if saved["sandbox"] is not None:
+            options["sandbox"] = Sandbox.restored(saved["sandbox"])
+        return cls(saved["kind"], saved["label"], saved["root"], options)
+
+
+def open_prepared(prepared: Prepared) -> Adapter:
+    kind, label, options = prepared.kind, prepared.label, prepared.options
+    log.info("connecting to %s: %s", label, _shown(kind, options))
+    module, cls = REGISTRY[kind].split(":")
     try:
-        return adapter_class(root=project.root, **options)
+        adapter_class = getattr(importlib.import_module(module, __package__), cls)
+        return adapter_class(root=Path(prepared.root), **options)
     except ModuleNotFoundError as err:  # the driver, imported when the adapter opens
-        raise _missing_driver(err, kind, chosen) from None
+        raise _missing_driver(err, kind, label) from None
     except AdapterError as err:
         detail = str(err).removeprefix(f"{err.adapter}: ")
-        raise AdapterError(f"{err.adapter} {chosen.describe()}", secrets.mask(detail)) from None
+        raise AdapterError(f"{err.adapter} {label}", secrets.mask(detail)) from None
     except TypeError as err:
-        raise UsageError(f"{chosen.describe()}: {secrets.mask(str(err))}") from None
+        raise UsageError(f"{label}: {secrets.mask(str(err))}") from None
 
 
 def _adapter_class(kind: str, chosen: "Target") -> type:
@@ -150,13 +196,13 @@ def _adapter_class(kind: str, chosen: "Target") -> type:
     try:
         return getattr(importlib.import_module(module, __package__), cls)
     except ModuleNotFoundError as err:
-        raise _missing_driver(err, kind, chosen) from None
+        raise _missing_driver(err, kind, chosen.describe()) from None
 
 
-def _missing_driver(err: ModuleNotFoundError, kind: str, chosen: "Target") -> UsageError:
+def _missing_driver(err: ModuleNotFoundError, kind: str, label: str) -> UsageError:
     package = (err.name or "").split(".")[0]
     extra = EXTRAS.get(package, kind)
-    return UsageError(f"{chosen.describe()} needs the '{package}' package: "
+    return UsageError(f"{label} needs the '{package}' package: "
                       f"pip install 'sales-metrics[{extra}]'")
 
 

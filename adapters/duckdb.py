@@ -24,15 +24,16 @@ with ``connection.interrupt()`` within a fraction of a second.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sales_metrics.engine.access import data_files, data_folders, folders, outside, resolved
+from sales_metrics.engine.access import data_files, data_folders, outside
 from sales_metrics.engine import inputs
 from sales_metrics.engine.diagnostics import UsageError
 
 from .base import BaseAdapter, resolve_path
+from .sandbox import Sandbox
 from .watch import TimedOut, watched
 
 if TYPE_CHECKING:
@@ -43,23 +44,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("metrics")
 _READERS = {".parquet": "read_parquet", ".csv": "read_csv_auto", ".tsv": "read_csv_auto"}
 _LOCK = ("SET enable_external_access = false", "SET lock_configuration = true")
-
-
-@dataclass(frozen=True)
-class Sandbox:
-    """What a project lets its DuckDB connection read, and for how long a query may run."""
-
-    folders: tuple[Path, ...] = ()  # where `data:` may be: the project folder, allowed_paths
-    files: tuple[Path, ...] = ()  # the `path:` sources inside those folders, resolved
-    timeout: float | None = None
-
-    @classmethod
-    def of(cls, project: "Project") -> "Sandbox":
-        allowed = tuple(folders(project.root, project.settings.allowed_paths))
-        paths = [resolved(project.root, s.model.path)
-                 for s in project.catalog.sources.values() if s.model.path]
-        return cls(allowed, tuple(p for p in paths if not outside(p, allowed)),
-                   project.settings.limits.timeout)
 
 
 class DuckDBAdapter(BaseAdapter):
@@ -198,6 +182,65 @@ class DuckDBAdapter(BaseAdapter):
             self.con.unregister("_metrics_seed")
         except self._duckdb.Error as err:
             raise self.fail(f"cannot load {name}: {err}") from None
+
+    def create_views(self, schema: str, views: list[str], statements: list[str],
+                     replace: bool, before: Callable[[], None] | None = None) -> None:
+        """``metrics publish``: run its DDL (each statement checked by the DDL guard first)
+        in one transaction, all or nothing, on a database file opened writable. Any object of
+        the schema with a view's name stops it before the first write (a view unless
+        ``replace``), and so does a view that would read a table this session alone has (a
+        ``data:`` folder's files are temporary views: a BI tool opening the file would not
+        find them)."""
+        from .guard import check_ddl, check_existing
+
+        if not self.writable:
+            raise self.fail("cannot publish: this connection is read-only; open it with "
+                            "writable=True")
+        check_ddl(self, statements, schema, set(views))
+        self._check_reads(statements)
+        try:
+            rows = self.con.execute(
+                "SELECT table_name, table_type FROM information_schema.tables WHERE "
+                "table_catalog = current_database() AND table_schema = ? AND "
+                "list_contains(?, table_name)", [schema, list(views)]).fetchall()
+            check_existing(schema, {name: "view" if kind == "VIEW" else kind.lower()
+                                    .replace("base table", "table") for name, kind in rows},
+                           replace)
+            if before:
+                before()
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                for statement in statements:
+                    self.con.execute(statement)
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+        except self._duckdb.Error as err:
+            raise self.fail(f"cannot publish (nothing was written): {err}") from None
+
+    def _check_reads(self, statements: list[str]) -> None:
+        """Refuse views whose unqualified tables are this session's temporary views."""
+        import sqlglot
+        from sqlglot import exp
+
+        from sales_metrics.engine.diagnostics import UsageError
+
+        temporary = {r[0] for r in self.con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+        for statement in statements:
+            tree = sqlglot.parse_one(statement, read="duckdb")
+            if not isinstance(tree, exp.Create) or not temporary:
+                continue
+            ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+            read = sorted({t.name for t in tree.find_all(exp.Table) if not t.args.get("db")
+                           and t.name in temporary and t.name not in ctes})
+            if read:
+                raise UsageError(f"view {tree.this.name} would read {', '.join(read)}, "
+                                 "which this connection reads from files of its 'data:' "
+                                 "folder, for this session only; load them into the database "
+                                 "file (metrics seed) and publish from a connection without "
+                                 "'data:'")
 
     def close(self) -> None:
         self.con.close()

@@ -29,6 +29,7 @@ server (``KILL QUERY`` from a second connection); the next query opens a new con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,9 @@ ARROW_TYPES = {1: "int64", 2: "int64", 3: "int64", 8: "int64", 9: "int64", 13: "
                4: "float64", 5: "float64", 10: "date32", 14: "date32", 12: "timestamp",
                7: "timestamptz", 0: "decimal", 246: "decimal", 6: "null"}
 TINY = 1
+# information_schema.tables.table_type -> what publish calls it
+_KINDS = {"BASE TABLE": "table", "VIEW": "view", "SYSTEM VIEW": "system view",
+          "SEQUENCE": "sequence", "TEMPORARY": "temporary table"}
 _OPTIONS = {"connect_timeout", "statement_timeout", "charset", "database", "dbname", "schema"}
 
 
@@ -159,6 +163,43 @@ class MySQLAdapter(BaseAdapter):
                 cur.executemany(f"INSERT INTO {target} VALUES ({marks})", rows)
         except self._pymysql.Error as err:
             raise self.fail(f"cannot load {name}: {_message(err)}") from None
+
+    def create_views(self, schema: str, views: list[str], statements: list[str],
+                     replace: bool, before: Callable[[], None] | None = None) -> None:
+        """``metrics publish``: run its DDL (each statement checked by the DDL guard first)
+        on a connection opened with ``writable=True``. MySQL and MariaDB commit each DDL
+        statement on its own, so there is no all-or-nothing: every name is checked first
+        (a view stops it unless ``replace``, anything else always), then the statements
+        run in order; a failure midway leaves the views created before it. A database
+        that exists is not created again (that needs a privilege a publisher may lack)."""
+        from .guard import check_ddl, check_existing, without_schema
+
+        if not self.writable:
+            raise self.fail("cannot publish: this connection is read-only; open it with "
+                            "writable=True")
+        check_ddl(self, statements, schema, set(views))
+        marks = ", ".join(["%s"] * len(views))
+        done, run = 0, statements
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute("SELECT table_name, table_type FROM information_schema.tables "
+                            f"WHERE table_schema = %s AND table_name IN ({marks})",
+                            [schema, *views])
+                check_existing(schema, {str(name): _KINDS.get(str(kind), str(kind).lower())
+                                        for name, kind in cur.fetchall()}, replace)
+                cur.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+                            [schema])
+                if cur.fetchone() is not None:
+                    run = without_schema(statements)
+                if before:
+                    before()
+                for statement in run:
+                    cur.execute(statement)
+                    done += 1
+        except self._pymysql.Error as err:
+            left = (f"after {done} of {len(run)} statements: MySQL commits each one, "
+                    "so what ran before stays" if done else "nothing was written")
+            raise self.fail(f"cannot publish ({left}): {_message(err)}") from None
 
     def close(self) -> None:
         if self.conn.open:

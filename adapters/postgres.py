@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .base import BaseAdapter
@@ -61,6 +62,7 @@ class PostgresAdapter(BaseAdapter):
         except psycopg.Error as err:
             raise self.fail(f"cannot connect: {_first_line(err)}") from None
         self.schema = schema
+        self.writable = writable
         self._session = (application_name, schema, statement_timeout, writable, jit)
         self._connect()
 
@@ -202,8 +204,49 @@ class PostgresAdapter(BaseAdapter):
         self._rollback()
         return {r[0] for r in rows}
 
+    def create_views(self, schema: str, views: list[str], statements: list[str],
+                     replace: bool, before: Callable[[], None] | None = None) -> None:
+        """``metrics publish``: run its DDL (each statement checked by the DDL guard first)
+        in one transaction, all or nothing, on a connection opened with ``writable=True``.
+        Any object of the schema with a view's name stops it before the first write: a
+        view unless ``replace``, anything else always (PostgreSQL names tables, views,
+        sequences, indexes, ... in one namespace). A schema that exists is not created
+        again: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even
+        then, and a publisher may have it on the schema only."""
+        from psycopg import sql as q
+
+        from .guard import check_ddl, check_existing, without_schema
+
+        if not self.writable:
+            raise self.fail("cannot publish: this connection is read-only; open it with "
+                            "writable=True")
+        check_ddl(self, statements, schema, set(views))
+        try:
+            with self.conn.transaction():
+                rows = self.conn.execute(q.SQL(
+                    "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON "
+                    "n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = ANY(%s)"),
+                    [schema, list(views)]).fetchall()
+                check_existing(schema, {name: _RELKINDS.get(kind, "relation")
+                                        for name, kind in rows}, replace)
+                found = self.conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                                          [schema]).fetchone()
+                if before:
+                    before()
+                for statement in without_schema(statements) if found else statements:
+                    self.conn.execute(statement.encode())
+        except self._psycopg.Error as err:
+            raise self.fail(f"cannot publish (nothing was written): {_first_line(err)}") \
+                from None
+
     def close(self) -> None:
         self.conn.close()
+
+
+# pg_class.relkind -> what publish calls it
+_RELKINDS = {"r": "table", "p": "table", "v": "view", "m": "materialized view",
+             "i": "index", "I": "index", "S": "sequence", "f": "foreign table",
+             "c": "type", "t": "TOAST table"}
 
 
 def _pg_type(arrow: "pyarrow.DataType") -> str:

@@ -67,9 +67,14 @@ def width(text: str) -> int:
                2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def paint(text: str, style: str, color: bool) -> str:
+    """``text`` in a style ("bold", "dim", "green", "red", or several) when colour is on."""
+    if not (color and style and text):
+        return text
+    return f"\x1b[{';'.join(_STYLES[s] for s in style.split())}m{text}\x1b[0m"
+
+
 def _pad(text: str, size: int, right: bool, style: str, color: bool) -> str:
     gap = " " * (size - width(text))
-    if color and style and text:
-        codes = ";".join(_STYLES[s] for s in style.split())
-        text = f"\x1b[{codes}m{text}\x1b[0m"
+    text = paint(text, style, color)
     return gap + text if right else text + gap

@@ -1,23 +1,17 @@
-"""Where a command runs: the connection options, `--verbose` logging, and progress on a terminal.
+"""Where a command runs: the connection options (logging and progress: :mod:`.progress`).
 
-Secrets never reach the screen: `--verbose` lines pass through the masking filter, and
-adapters mask their own error messages. Progress (a spinner with the elapsed time and which
-query of how many) is shown only when both stdout and stderr are terminals and the output is
-for people; piped or machine-readable output gets nothing extra.
+Secrets never reach the screen: adapters mask their own error messages.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from collections.abc import Iterator
 
 import typer
+
+from .progress import interactive, setup_logging, step  # noqa: F401  (the commands' names)
 
 TargetOpt = Annotated[str | None, typer.Option(
     "--target", "-t", envvar="METRICS_TARGET", show_default=False,
@@ -57,6 +51,15 @@ class Where:
 
         return connect(project, target=self.target, connection=self.connection,
                        profiles_dir=self.profiles_dir, connect_timeout=self.connect_timeout,
+                       **self._statement_timeout(project))
+
+    def prepare(self, project: Any) -> Any:
+        """The connection ready to open (:func:`sales_metrics.adapters.base.prepare`)."""
+        from sales_metrics.adapters.base import prepare
+        from sales_metrics.adapters.profiles import resolve_target
+
+        chosen = resolve_target(project, None, self.target, self.connection, self.profiles_dir)
+        return prepare(project, chosen, connect_timeout=self.connect_timeout,
                        **self._statement_timeout(project))
 
     def _statement_timeout(self, project: Any) -> dict[str, float]:
@@ -108,43 +111,3 @@ def against(value: str, profiles_dir: Path | None, timeout: float, verbose: bool
     if "://" in value:
         return Where(None, value, profiles_dir, timeout, verbose)
     return Where(value, None, profiles_dir, timeout, verbose)
-
-
-def setup_logging(verbose: bool) -> None:
-    """`--verbose`: the `metrics` logger to stderr, every line masked."""
-    if not verbose:
-        return
-    from sales_metrics.adapters.secrets import MaskingFilter
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("-- %(message)s"))
-    handler.addFilter(MaskingFilter())
-    logger = logging.getLogger("metrics")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-
-
-def interactive(machine_readable: bool = False, verbose: bool = False) -> bool:
-    return not (machine_readable or verbose) and sys.stdout.isatty() and sys.stderr.isatty()
-
-
-@contextmanager
-def step(label: str, index: int, total: int, show: bool) -> Iterator[None]:
-    """One query: a spinner on a terminal (elapsed time, "query i of n"), a log line after."""
-    log = logging.getLogger("metrics")
-    text = f"{label}: query {index} of {total}"
-    started = time.monotonic()
-    if show:
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        from .literal import console, visible
-
-        text = visible(text)  # a target's name or path, shown as written
-        with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
-                      TimeElapsedColumn(), console=console(stderr=True),
-                      transient=True) as progress:
-            progress.add_task(text, total=None)
-            yield
-    else:
-        yield
-    log.info("%s done in %.3f s", text, time.monotonic() - started)

@@ -1,7 +1,9 @@
-"""The HTML of `metrics docs`: one page skeleton, its inline CSS, and the index's search script.
+"""The HTML of `metrics docs` and of the chart report (`metrics run --format html`): one page
+skeleton, its inline CSS, the index's search script and the script that draws the charts.
 
-Everything is inline (no CDN, no fonts to fetch), so the catalog works from file:// and on any
-static host. Callers escape every value they put in; nothing here formats user text.
+Everything is inline or beside the page (no CDN, no fonts to fetch), so the pages work from
+file:// and on any static host. Callers escape every value they put in; nothing here formats
+user text.
 """
 
 from __future__ import annotations
@@ -76,6 +78,28 @@ pre.sql code { background: none; padding: 0; color: inherit; font: inherit; }
 pre.sql .kw { color: #8fb4ff; font-weight: 600; }
 pre.sql .str { color: #a5e3b0; }
 footer { color: var(--muted); font-size: 13px; padding: 24px 0; }
+nav.toc { display: grid; gap: 6px 16px; grid-template-columns: repeat(auto-fill,
+  minmax(240px, 1fr)); font-size: 14px; }
+nav.toc a { display: flex; justify-content: space-between; gap: 8px; padding: 4px 8px;
+  border-bottom: 1px solid var(--line); color: var(--ink); }
+nav.toc strong { font-variant-numeric: tabular-nums; }
+.chart-card .goal { color: var(--muted); font-size: 14px; margin: 0 0 8px; }
+.latest { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 0 0 8px; font-size: 14px; }
+.reading .value { font-size: 18px; font-variant-numeric: tabular-nums; }
+.reading .status { font-weight: 600; }
+.reading.on .status { color: var(--good); }
+.reading.missed .status { color: #c43d3d; }
+.reading .gap, .reading .change, .reading .when { color: var(--muted); }
+.chart { overflow-x: auto; min-height: 60px; }
+table.numbers { border-collapse: collapse; font-size: 13px; margin-top: 8px; }
+table.numbers th, table.numbers td { padding: 3px 10px; border-bottom: 1px solid var(--line);
+  text-align: right; font-variant-numeric: tabular-nums; }
+table.numbers th:first-child, table.numbers td.period, table.numbers td.dim,
+  table.numbers td.status { text-align: left; }
+table.numbers th { font-size: 12px; color: var(--muted); text-transform: uppercase; }
+.tag.latest { background: #fff4e0; color: #6b4a00; }
+.tag.latest.on { background: #e6f5ec; color: var(--good); }
+.tag.latest.missed { background: #fde8e8; color: #a12d2d; }
 """
 
 SEARCH_JS = """
@@ -106,9 +130,40 @@ SEARCH_JS = """
 """
 
 
-def page(title: str, header: str, body: str, script: str = "") -> str:
-    """A whole HTML page; ``title``, ``header`` and ``body`` are already escaped HTML."""
-    js = f"<script>{script}</script>" if script else ""
+CHARTS_JS = """
+(function () {
+  var holder = document.getElementById('chart-specs');
+  if (!holder) { return; }
+  var specs = JSON.parse(holder.textContent);
+  var options = JSON.parse(document.getElementById('chart-options').textContent);
+  var ids = Object.keys(specs);
+  window.metricsCharts = {};
+  if (typeof vegaEmbed !== 'function') {
+    ids.forEach(function (id) {
+      document.getElementById(id).textContent = 'The charts need vega.js beside this page.';
+    });
+    document.body.setAttribute('data-charts', 'failed');
+    return;
+  }
+  Promise.all(ids.map(function (id) {
+    return vegaEmbed(document.getElementById(id), specs[id], options).then(function (result) {
+      window.metricsCharts[id] = result.view;
+    });
+  })).then(function () {
+    document.body.setAttribute('data-charts', 'ready');
+  }, function (err) {
+    document.body.setAttribute('data-charts', 'failed');
+    console.error(err);
+  });
+})();
+"""
+
+
+def page(title: str, header: str, body: str, script: str = "", src: str = "") -> str:
+    """A whole HTML page; ``title``, ``header`` and ``body`` are already escaped HTML.
+    ``src``: a script file of ours beside the page, loaded before ``script``."""
+    js = (f'<script src="{src}"></script>' if src else "") \
+        + (f"<script>{script}</script>" if script else "")
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -244,8 +244,9 @@ def run(
     from . import output
 
     def body() -> None:
+        from . import planned
         from .checks import output_format, writable
-        from .connections import interactive, setup_logging, step
+        from .connections import setup_logging
 
         setup_logging(verbose)
         if fmt in BINARY and out is None:
@@ -255,75 +256,43 @@ def run(
             writable(out)
         loaded = _load(project)
         options = _request_options(grain, by, start, end, where)
-        names = metric or _whole_catalog(loaded, options)
-        sql = loaded.compile(names, **options)  # a bad request fails before connecting
+        notes: list[str] = []
+        names = metric or _whole_catalog(loaded, options, notes)
+        first = loaded.catalog.metrics.get(names[0])  # an unknown name: the compile says so
+        grain_used = options["grain"] or (first.model.grain.value if first else "month")
         place = Where(target, connection, profiles_dir, connect_timeout, verbose, timeout)
-        with place.open(loaded) as conn:
-            if conn.dialect != loaded.settings.dialect:
-                sql = loaded.compile(names, dialect=conn.dialect, **options)
-            _log_sql(sql)
-            show = interactive(chosen is not OutputFormat.table, verbose)
-            with step(place.label(loaded), 1, 1, show):  # logs the query's own time
-                table = loaded.check_rows(conn.execute(sql))
-            _note_untimed(loaded, conn, names, options)
-        _note_empty(table, names)
-        grain_used = options["grain"] or loaded.catalog.metrics[names[0]].model.grain.value
-        output.emit(table, chosen.value, out, loaded, names, grain_used, by_file=not metric)
+        prepared = place.prepare(loaded)
+        if prepared.kind != "duckdb":
+            loaded.compile(names, **options)  # a bad request fails before connecting
+
+        def plan(dialect: str) -> dict:
+            return planned.make(loaded, prepared, dialect, names, options, notes, chosen.value,
+                                grain_used, by_file=not metric)
+
+        from sales_metrics.adapters.base import open_prepared
+
+        if prepared.kind == "duckdb":  # the plan's SQL is DuckDB's before connecting
+            made = plan("duckdb")
+            made |= {"out": str(out) if out is not None else None, "verbose": verbose}
+            planned.keep(made)
+            with open_prepared(prepared) as conn:
+                planned.execute(made, out, verbose, conn)
+            return
+        with open_prepared(prepared) as conn:
+            planned.execute(plan(conn.dialect), out, verbose, conn)
 
     _guard(body)
 
 
-def _note_untimed(loaded, conn, names: list[str], options: dict) -> None:
-    """A note for each metric that leaves rows out because their time column is empty (won
-    deals without a close date): one SELECT, a count per source and time column read."""
-    import logging
-
-    from .literal import visible
-
-    try:
-        counts: dict[tuple[str, str, str], int] = {}
-        found = loaded.untimed(names, dialect=conn.dialect, **options)
-        if found is None:
-            return
-        sql, owners = found
-        row = conn.execute(sql).to_pylist()[0]  # one query for every source and time column
-        for column, key in owners.items():
-            counts[key] = max(counts.get(key, 0), int(row[column] or 0))
-    except MetricsError as err:  # the note is a courtesy: never the run's failure
-        logging.getLogger("metrics").info("could not count rows without a time: %s", err)
-        return
-    for (metric, source, time), count in counts.items():
-        if count:
-            typer.echo(visible(
-                f"note: {metric}: {count:,} rows of {source} that it counts have no {time}, so "
-                "they are in no period (empty_time: quiet on the source to not be told)"),
-                err=True)
-
-
-def _note_empty(table, names: list[str]) -> None:
-    """A note for each metric that is 0 or empty in every row: most often, filters (its own
-    or --where) that match nothing, which a table of zeros would not say."""
-    from .literal import visible
-
-    if table.num_rows == 0:
-        typer.echo("note: the result has no rows: the sources have no rows in the range "
-                   "(or none with a time)", err=True)
-        return
-    for name in names:
-        if name in table.column_names and all(
-                v is None or v == 0 for v in table.column(name).to_pylist()):
-            typer.echo(f"note: {visible(name)} is 0 or empty in every period: no rows matched "
-                       "its filters in the range (check them, and --where)", err=True)
-
-
-def _whole_catalog(loaded, options: dict) -> list[str]:
+def _whole_catalog(loaded, options: dict, notes: list[str]) -> list[str]:
     """Every metric that this grain and grouping allow; a note for each one left out."""
-    from .literal import visible
-
     names, skipped = loaded.runnable(loaded.catalog.metrics, **options)
-    for name, why in skipped.items():
-        typer.echo(f"note: skipped {name}: {visible(why)}", err=True)
+    notes += [f"note: skipped {name}: {why}" for name, why in skipped.items()]
     if not names:
+        from .planned import say
+
+        for line in notes:
+            say(line)
         raise MetricsError("no metric of the catalog can be computed for this request")
     return names
 
@@ -354,10 +323,32 @@ def seed(
     _guard(body)
 
 
-def _log_sql(sql: str) -> None:
-    import logging
+@app.command()
+def publish(
+    target: TargetOpt = None, connection: ConnectionOpt = None,
+    schema: Annotated[str | None, typer.Option(
+        show_default=False, help="Schema (database, on MySQL) to create the views in "
+                                 "(default: publish.schema in project.yml, else kpis).")] = None,
+    replace: Annotated[bool, typer.Option(
+        help="Replace views of the same names (never a table or anything else).")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the DDL, in the target's dialect, and connect to nothing.")]
+    = False,
+    project: ProjectOpt = None, profiles_dir: ProfilesDirOpt = None,
+    connect_timeout: TimeoutOpt = 10.0, verbose: VerboseOpt = False,
+) -> None:
+    """Create views of the KPIs for BI tools: one per grain, one per view project.yml
+    declares under publish:, each live over the data. This command WRITES: it creates (or
+    with --replace, replaces) those views in --schema, and nothing else."""
+    def body() -> None:
+        from .connections import setup_logging
+        from .publish import publish as publish_views
 
-    logging.getLogger("metrics").info("SQL:\n%s", sql)
+        setup_logging(verbose)
+        place = Where(target, connection, profiles_dir, connect_timeout, verbose)
+        publish_views(_load(project), place, schema, replace, dry_run)
+
+    _guard(body)
 
 
 @app.command("list")
@@ -498,13 +489,17 @@ def init(
     force: Annotated[bool, typer.Option(
         "--force", help="Write into a folder that is not empty (replacing the files the "
         "new project consists of).")] = False,
+    starter: Annotated[str | None, typer.Option(
+        "--from", metavar="salesforce|hubspot|zoho", show_default=False,
+        help="Start from a CRM: the catalog's KPIs over its tables as Fivetran lands them, "
+        "with a sample of such tables.")] = None,
 ) -> None:
     """Create a new project that runs at once: project file, a source with sample data,
-    two KPIs and a test."""
+    two KPIs and a test (or, with --from, a CRM starter)."""
     def body() -> None:
         from .scaffold import init as scaffold
 
-        scaffold(directory, force)
+        scaffold(directory, force, starter)
 
     _guard(body)
 
@@ -559,6 +554,87 @@ def export(
         return exporter(kind.value)(_load(project), output)
 
     raise typer.Exit(_guard(body))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on. Anything but loopback (127.0.0.1, ::1, localhost) "
+             "needs a token (METRICS_SERVE_TOKEN or --tokens).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    project: ProjectOpt = None, target: TargetOpt = None, connection: ConnectionOpt = None,
+    profiles_dir: ProfilesDirOpt = None,
+    tokens: Annotated[Path | None, typer.Option(
+        "--tokens", envvar="METRICS_SERVE_TOKENS", show_default=False,
+        help="YAML file of tokens ('tokens:', a list of {name, token, metrics, dimensions}), "
+             "each limited to some metrics (glob patterns) and dimensions.")] = None,
+    max_concurrent: Annotated[int, typer.Option(
+        "--max-concurrent", "--workers", min=1,
+        help="Queries run at once (one connection each).")] = 4,
+    cache_ttl: Annotated[float, typer.Option(
+        min=0, help="Seconds a result is kept in the cache; 0: no cache.")] = 60.0,
+    max_rows: Annotated[int, typer.Option(
+        min=1, help="Most rows a result may have; more is refused.")] = 100_000,
+    max_body: Annotated[int, typer.Option(
+        min=1024, help="Most bytes of a request body.")] = 1 << 20,
+    connect_timeout: TimeoutOpt = 10.0, timeout: QueryTimeoutOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Serve the catalog and its numbers over HTTP (read-only), until Ctrl-C: GET
+    /v1/metrics, POST /v1/query, ... (GET /openapi.json describes them all)."""
+    def body() -> None:
+        from .serve.command import serve as run_server
+
+        run_server(project, host, port, target=target, connection=connection,
+                   profiles_dir=profiles_dir, tokens=tokens, max_concurrent=max_concurrent,
+                   cache_ttl=cache_ttl, max_rows=max_rows, timeout=timeout,
+                   connect_timeout=connect_timeout, max_body=max_body, verbose=verbose)
+
+    _guard(body)
+
+
+class McpTransport(str, Enum):
+    stdio = "stdio"
+    http = "http"
+
+
+@app.command()
+def mcp(
+    project: ProjectOpt = None,
+    transport: Annotated[McpTransport, typer.Option(
+        case_sensitive=False, help="stdio: the client starts this command and talks over "
+        "stdin/stdout; http: streamable HTTP at /mcp.")] = McpTransport.stdio,
+    host: Annotated[str, typer.Option(
+        help="With --transport http: address to listen on. Anything but loopback needs a "
+             "token (METRICS_SERVE_TOKEN or --tokens).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535,
+                                      help="With --transport http: port.")] = 8001,
+    target: TargetOpt = None, connection: ConnectionOpt = None,
+    profiles_dir: ProfilesDirOpt = None,
+    tokens: Annotated[Path | None, typer.Option(
+        "--tokens", envvar="METRICS_SERVE_TOKENS", show_default=False,
+        help="With --transport http: YAML file of tokens, as for `metrics serve`.")] = None,
+    max_concurrent: Annotated[int, typer.Option(
+        "--max-concurrent", min=1, help="Queries run at once (one connection each).")] = 4,
+    cache_ttl: Annotated[float, typer.Option(
+        min=0, help="Seconds a result is kept in the cache; 0: no cache.")] = 60.0,
+    max_rows: Annotated[int, typer.Option(
+        min=1, help="Most rows a result may have; more is refused.")] = 100_000,
+    connect_timeout: TimeoutOpt = 10.0, timeout: QueryTimeoutOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Serve the catalog to AI assistants over the Model Context Protocol (read-only):
+    tools list_metrics, describe_metric, dimension_values, query_metrics, compile_sql,
+    compare_periods, validate."""
+    def body() -> None:
+        from .serve.command import serve_mcp
+
+        serve_mcp(project, transport.value, host, port, target=target, connection=connection,
+                  profiles_dir=profiles_dir, tokens=tokens, max_concurrent=max_concurrent,
+                  cache_ttl=cache_ttl, max_rows=max_rows, timeout=timeout,
+                  connect_timeout=connect_timeout, verbose=verbose)
+
+    _guard(body)
 
 
 def main() -> None:  # the console script

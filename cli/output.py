@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from collections.abc import Callable
 
-import typer
-
 from sales_metrics.engine.diagnostics import Diagnostic, UsageError
 
 from . import formatting
@@ -26,32 +24,44 @@ if TYPE_CHECKING:
     from . import boxes
 
 
+def _echo(text: str, err: bool = False) -> None:
+    """A line to stdout or stderr (Typer is not needed to print: a kept plan prints here)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
+
+
 def usage(message: str) -> UsageError:
     return UsageError(message)
 
 
 def print_diagnostics(diagnostics: list[Diagnostic], fmt: str) -> None:
     if fmt == "json":
-        typer.echo(json.dumps([d.to_dict() for d in diagnostics], indent=2))
+        _echo(json.dumps([d.to_dict() for d in diagnostics], indent=2))
     elif fmt == "github":
         for d in diagnostics:
-            typer.echo(visible(d.github()))
+            _echo(visible(d.github()))
     else:
         for d in diagnostics:
-            typer.echo(visible(d.render()), err=True)
+            _echo(visible(d.render()), err=True)
         counts = [f"{n} {kind}{'s' * (n != 1)}" for kind in ("error", "warning")
                   if (n := sum(d.severity == kind for d in diagnostics))]
         if counts:
             files = len({d.span.path for d in diagnostics if d.span})
-            typer.echo(f"{' and '.join(counts)} in {files} file{'s' * (files != 1)}", err=True)
+            _echo(f"{' and '.join(counts)} in {files} file{'s' * (files != 1)}", err=True)
 
 
 def emit(table: "pyarrow.Table", fmt: str, out: Path | None, project: "Project",
          metrics: list[str], grain: str, by_file: bool = False) -> None:
     """Print or write a result; a file is written whole (temp file + rename) or not at all."""
+    color = out is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if fmt == "table":
-        color = out is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         text = render_table(table, project, metrics, grain, _width(out), by_file, color)
+        _deliver(out, lambda f: f.write(text.encode()))
+    elif fmt == "spark":  # a trend line per KPI: cli/trends.py
+        from . import trends
+
+        text = trends.render(table, project, metrics, grain, _width(out), by_file, color)
         _deliver(out, lambda f: f.write(text.encode()))
     elif fmt in ("csv", "json"):  # numbers as numbers: see numbers.py
         from . import numbers
@@ -90,7 +100,7 @@ def _deliver(out: Path | None, write: Callable) -> None:
         _replace(target, write)
     except OSError as err:  # the disk is full, the folder was made read-only meanwhile
         raise usage(f"cannot write {out}: {err.strerror or err}") from None
-    typer.echo(f"wrote {out}", err=True)
+    _echo(f"wrote {out}", err=True)
 
 
 def _replace(target: Path, write: Callable) -> None:
@@ -127,26 +137,34 @@ def render_table(table: "pyarrow.Table", project: "Project", metrics: list[str],
 
     The whole catalog is shown by the file each metric is defined in (activity, revenue,
     ...); tables are split further when metrics do not fit side by side, each repeating the
-    period and dimensions. Colour (targets met or missed) only on a terminal.
+    period and dimensions. A KPI with a target shows each value's mark and gap to it in the
+    KPI's unit (``27.3% ✓ +2.3 pts``), green or red only on a terminal; a column keeps one
+    number of decimals (formatting.digits).
     """
-    return "".join(_box_table(table, project, chunk, grain, title).render(color)
-                   for title, chunk in _chunks(table, project, metrics, width, by_file))
+    keys = [c for c in table.column_names if c not in project.metrics]
+    lead = [_key_column(table.column(k).to_pylist(), k, grain, project.settings) for k in keys]
+    columns = {name: _metric_column(table.column(name).to_pylist(), project.metrics[name],
+                                    project.settings.currency_symbol) for name in metrics}
+    return "".join(_view(lead, [columns[n] for n in names], title).render(color)
+                   for title, names in _chunks(project, metrics, lead, columns, width, by_file))
 
 
-def _chunks(table: "pyarrow.Table", project: "Project", metrics: list[str],
+Cells = tuple["boxes.Column", list[tuple[str, str]]]  # a column's header and its cells
+
+
+def _chunks(project: "Project", metrics: list[str], lead: list[Cells], columns: dict[str, Cells],
             width: int, group: bool) -> list[tuple[str | None, list[str]]]:
     by_file: dict[str, list[str]] = {}
     for name in metrics:
         by_file.setdefault(project.metrics[name].spans.path if group else "", []).append(name)
-    keys = [c for c in table.column_names if c not in metrics]
-    used = sum(max(len(k), 10) + 3 for k in keys)
+    used = sum(_span(c) for c in lead)
     chunks: list[tuple[str | None, list[str]]] = []
     for path, names in by_file.items():
         title = Path(path).stem.replace("_", " ").capitalize() if len(by_file) > 1 else None
         chunks.append((title, []))
         room = used
         for name in names:
-            need = max(16, min(len(project.metrics[name].title), 24)) + 3
+            need = _span(columns[name])
             if chunks[-1][1] and room + need > width:
                 chunks.append((title, []))
                 room = used
@@ -155,41 +173,72 @@ def _chunks(table: "pyarrow.Table", project: "Project", metrics: list[str],
     return chunks
 
 
-def _box_table(table: "pyarrow.Table", project: "Project", metrics: list[str], grain: str,
-               title: str | None) -> "boxes.Table":
+def _span(cells: Cells) -> int:
+    """Terminal cells a column takes in a table: its widest line, padding and a rule."""
+    from .boxes import width
+
+    column, rows = cells
+    return max([width(visible(line)) for line in column.header.split("\n")]
+               + [width(visible(text)) for text, _ in rows]) + 3
+
+
+def _view(lead: list[Cells], columns: list[Cells], title: str | None) -> "boxes.Table":
     from . import boxes
 
-    settings = project.settings
-    keys = [c for c in table.column_names if c not in project.metrics]
-    columns = [boxes.Column(key.replace("_", " ").capitalize()) for key in keys]
-    for name in metrics:
-        m = project.metrics[name]
-        head = m.title + (f"\n{formatting.target(m.target, m.format, settings.currency_symbol)}"
-                          if m.target else "")
-        columns.append(boxes.Column(head, right=True))
-    view = boxes.Table(columns, title)
-    values = {c: table.column(c).to_pylist() for c in keys + metrics}
-    for i in range(table.num_rows):
-        cells = [formatting.period(values[k][i], grain, settings) if k == "period"
-                 else _text(values[k][i]) for k in keys]
-        cells += [_cell(values[name][i], project.metrics[name], settings.currency_symbol)
-                  for name in metrics]
-        view.add_row(*cells)
+    every = lead + columns
+    view = boxes.Table([column for column, _ in every], title)
+    for row in zip(*(rows for _, rows in every)):
+        view.add_row(*row)
     return view
+
+
+def _key_column(values: list, key: str, grain: str, settings) -> Cells:
+    from . import boxes
+
+    cells = [formatting.period(v, grain, settings) if key == "period" else _text(v)
+             for v in values]
+    return boxes.Column(key.replace("_", " ").capitalize()), [(c, "") for c in cells]
 
 
 def _text(value: object) -> str:
     return "–" if value is None else str(value)
 
 
-def _cell(value, metric, currency: str) -> tuple[str, str]:
-    if value is None and getattr(metric, "min_denominator", None) is not None:
-        return ("insufficient", "dim")
-    text = formatting.value(value, metric.format, currency)
-    hit = formatting.on_target(value, metric.target) if metric.target else None
-    if hit is None:
-        return (text, "")
-    return (f"{text} ✓", "green") if hit else (f"{text} ✗", "red")
+def _metric_column(values: list, metric, currency: str) -> Cells:
+    """A KPI's header (title, target) and cells: ``value ✓ gap``, both parts aligned down."""
+    from . import boxes, readings
+
+    fmt, t = metric.format, metric.target
+    read = [readings.read(v, metric) for v in values]
+    places = formatting.digits(values, fmt, metric.decimals)
+    gap_places = formatting.digits([r.gap for r in read], fmt, metric.decimals)
+    shown = [_shown(v, r, fmt, currency, places) for v, r in zip(values, read)]
+    gaps = [formatting.signed(r.gap, fmt, currency, decimals=gap_places) for r in read]
+    wide = max([boxes.width(s) for s, r in zip(shown, read) if r.gap is not None], default=0)
+    gap_wide = max(map(boxes.width, gaps), default=0)
+    cells = []
+    for text, reading, gap in zip(shown, read, gaps):
+        if reading.on_target is None:
+            cells.append((text, "dim" if reading.state == "insufficient" else ""))
+        else:
+            mark = "✓" if reading.on_target else "✗"
+            cells.append((f"{_right(text, wide)} {mark} {_right(gap, gap_wide)}",
+                          "green" if reading.on_target else "red"))
+    head = metric.title + (f"\n{formatting.target(t, fmt, currency, decimals=metric.decimals)}"
+                           if t else "")
+    return boxes.Column(head, right=True), cells
+
+
+def _shown(value, reading, fmt, currency: str, places: int) -> str:
+    if reading.state == "insufficient":
+        return formatting.INSUFFICIENT
+    return formatting.value(value, fmt, currency, decimals=places)
+
+
+def _right(text: str, size: int) -> str:
+    from .boxes import width
+
+    return " " * (size - width(text)) + text
 
 
 def print_list(project: "Project") -> None:
@@ -214,4 +263,4 @@ def print_list(project: "Project") -> None:
 def print_metric(project: "Project", name: str, dialect: str | None) -> None:
     from .lineage import describe
 
-    typer.echo(visible(describe(project, name, dialect)))
+    _echo(visible(describe(project, name, dialect)))

@@ -2,10 +2,13 @@
 
 The definitions go in ``DIR/metrics/`` (so other YAML files of the repository, such as CI
 workflows, are never read as definitions) and a small CSV sample in ``DIR/data/``.
+``--from salesforce|hubspot|zoho`` writes a CRM starter instead (``cli/starters/``): the
+catalog's KPIs over that CRM's tables as its sync tool lands them, with a sample of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 from pathlib import Path
@@ -121,8 +124,16 @@ FILES = {"metrics/project.yml": PROJECT, "metrics/sources.yml": SOURCES,
          "data/deals.csv": DEALS}
 
 
-def init(directory: Path, force: bool = False) -> None:
-    """Write the project into ``directory``, which must be empty (or new) unless ``force``."""
+def init(directory: Path, force: bool = False, starter: str | None = None) -> None:
+    """Write the project into ``directory``, which must be empty (or new) unless ``force``.
+
+    ``starter`` names a CRM starter (:mod:`sales_metrics.cli.starters`): its definitions over
+    the CRM's tables and a sample of them, instead of the small generic project."""
+    from .starters import STARTERS
+
+    if starter is not None and starter.lower() not in STARTERS:
+        raise UsageError(f"unknown starter '{starter}' for --from; choose one of: "
+                         f"{', '.join(STARTERS)}")
     shown = relpath(directory)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{shown} exists and is not a folder")
@@ -130,16 +141,62 @@ def init(directory: Path, force: bool = False) -> None:
         raise UsageError(f"{shown} is not empty; choose a new folder, or pass --force to "
                          "write the project's files into it")
     name = project_name(directory)
+    contents = _contents(name, starter.lower() if starter else None)
     try:
-        for path, text in FILES.items():
-            target = directory / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text.format(name=name) if path.endswith("project.yml")
-                              else text, encoding="utf-8")
+        _write_all(directory, contents)
     except OSError as err:
         raise UsageError(f"cannot write the project in {shown}: "
                          f"{err.strerror or err}") from None
-    typer.echo(f"created project '{name}' in {shown}: {', '.join(FILES)}", err=True)
+    _report(name, shown, starter.lower() if starter else None, contents)
+
+
+def _contents(name: str, starter: str | None) -> dict[str, bytes]:
+    """Every file of the new project, by its path in it, its project.yml named ``name``."""
+    if starter is None:
+        out = {path: text.encode() for path, text in FILES.items()}
+    else:
+        from .starters import files
+
+        out = files(starter)
+    out["metrics/project.yml"] = (out["metrics/project.yml"].decode()
+                                  .replace("{name}", name).encode())
+    return out
+
+
+def _write_all(directory: Path, contents: dict[str, bytes]) -> None:
+    """Write every file or none: a failure removes the files and folders this call created."""
+    made: list[Path] = []
+    try:
+        for path, data in contents.items():
+            target = directory / path
+            for folder in reversed(target.parents):
+                if not folder.exists():
+                    folder.mkdir()
+                    made.append(folder)
+            existed = target.exists()
+            target.write_bytes(data)
+            if not existed:
+                made.append(target)
+    except OSError:
+        for item in reversed(made):
+            with contextlib.suppress(OSError):
+                item.rmdir() if item.is_dir() else item.unlink()
+        raise
+
+
+def _report(name: str, shown: str, starter: str | None, contents: dict[str, bytes]) -> None:
+    if starter is None:
+        typer.echo(f"created project '{name}' in {shown}: {', '.join(contents)}", err=True)
+    else:
+        from .starters import STARTERS
+
+        info = STARTERS[starter]
+        definitions = [p for p in contents if p.startswith("metrics/") and p.endswith(".yml")]
+        tables = [p for p in contents if p.startswith("data/")]
+        typer.echo(f"created project '{name}' in {shown} from the {info.title} starter "
+                   f"(tables as {info.tool} lands them; schema: {info.schema}): "
+                   f"{len(definitions)} definition files in metrics/, a sample of "
+                   f"{len(tables)} tables in data/", err=True)
     typer.echo(f"next: cd {shlex.quote(shown)} && metrics validate && metrics run && "
                "metrics test", err=True)
 

@@ -26,8 +26,10 @@ import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlglot import exp
+if TYPE_CHECKING:  # the path functions below are used without sqlglot (a kept plan's sandbox)
+    from sqlglot import exp
 
 log = logging.getLogger("metrics")
 DATA_SUFFIXES = (".parquet", ".csv", ".tsv")  # the files of a `data:` folder that are tables
@@ -53,6 +55,8 @@ _FILE_LIKE = re.compile(r"[/\\]|://|\.(csv|tsv|txt|json|ndjson|jsonl|parquet|gz|
 
 
 def function_name(node: exp.Func) -> str:
+    from sqlglot import exp
+
     if isinstance(node, exp.Anonymous):
         return str(node.this).lower()
     return node.sql_name().lower()
@@ -77,6 +81,8 @@ def file_access_problem(tree: exp.Expression) -> str | None:
     """Why ``tree`` could read outside the project's data, or None. The relations of other
     sources that the resolver put in a `sql:` source's query are not this tree's own: a
     `path:` source's reader is the engine's, and every other source is checked by itself."""
+    from sqlglot import exp
+
     for node in tree.walk(prune=is_inlined):
         if is_inlined(node):
             continue

@@ -54,6 +54,7 @@ class Side:
     filters: tuple[exp.Expression, ...] = ()
     filter_spans: tuple[Span, ...] = ()
     filter_texts: tuple[str, ...] = ()
+    shift_days: int = 0  # rows are timed this many days after `time` (a balance's `days`)
 
 
 @dataclass(frozen=True)

@@ -144,3 +144,12 @@ def relpath(path: Path, root: Path | None = None) -> str:
         return str(path.resolve().relative_to(base.resolve()))
     except ValueError:
         return str(path)
+
+
+def check_rows(rows: int, most: int) -> None:
+    """Refuse a result of more than ``most`` rows (``limits.max_rows``): more is refused,
+    not cut."""
+    if rows > most:
+        raise UsageError(f"the result has {rows:,} rows, more than limits.max_rows ({most:,}) "
+                         "in project.yml allows; narrow the request (--start/--end, a coarser "
+                         "--grain, fewer --by) or raise the limit")

@@ -7,6 +7,7 @@ metrics; cumulative, comparison and entity metrics keep the name of the metric t
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -136,6 +137,8 @@ def _balance(metric: BalanceMetric, loaded: Loaded, out: list[Diagnostic]):
                                      time=spec.closes) if spec.closes else None
     if opens is None or (spec.closes and closes is None):
         return None
+    if spec.days:  # a row closes `days` after it opens: the same column, shifted
+        closes = dataclasses.replace(opens, shift_days=spec.days)
     return ResolvedMetric(metric, opens=opens, closes=closes)
 
 

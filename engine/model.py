@@ -7,53 +7,21 @@ SQL fragments stay strings here; :mod:`engine.catalog` parses them with sqlglot 
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       model_validator)
 
+from .vocabulary import Fill, Format, Grain, Weekday
 from .yamlspan import FILE_BYTES, YAML_ALIASES, YAML_DEPTH, YAML_DEPTH_MOST, SpanMap
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
 SqlText = Annotated[str, Field(min_length=1)]
 
 
-class Grain(str, Enum):
-    day = "day"
-    week = "week"
-    month = "month"
-    quarter = "quarter"
-    year = "year"
-    all = "all"  # one period: the whole range
-
-
 # `time: none`: the rows have no time (a roster of reps, deals open now); a metric on them has
 # the same value in every period of a request.
 NO_TIME = "none"
-
-
-class Format(str, Enum):
-    number = "number"
-    percent = "percent"
-    currency = "currency"
-    days = "days"
-    hours = "hours"
-
-
-class Fill(str, Enum):
-    zero = "zero"
-    empty = "empty"
-
-
-class Weekday(str, Enum):
-    monday = "monday"
-    tuesday = "tuesday"
-    wednesday = "wednesday"
-    thursday = "thursday"
-    friday = "friday"
-    saturday = "saturday"
-    sunday = "sunday"
 
 
 class Definition(BaseModel):
@@ -117,6 +85,35 @@ class Limits(Definition):
     max_rows: int = Field(1_000_000, ge=1, description="Rows a result may have.")
 
 
+class PublishView(Definition):
+    """One view `metrics publish` creates: the KPIs at a grain, grouped by dimensions."""
+
+    noun: ClassVar[str] = "publish view"
+    name: Name = Field(description="The view's name in the publish schema.")
+    grain: Grain = Field(description="Time grain of its rows (its `period` column).")
+    by: list[str] = Field(default_factory=list, description="Dimensions to group by, one "
+                          "column each, e.g. [region].")
+    metrics: list[Name] | None = Field(None, description="The KPIs it holds, one column each "
+                                       "(default: every KPI the grain and grouping allow).")
+    description: str | None = Field(None, description="The view's comment (PostgreSQL, "
+                                    "DuckDB); default: what it holds.")
+
+
+class Publish(Definition):
+    """What `metrics publish` creates in a warehouse: views for BI tools, each the compiled
+    SQL of one request, live over the data (no date range)."""
+
+    noun: ClassVar[str] = "publish"
+    schema_: Name = Field("kpis", alias="schema", description="Schema (database, on MySQL) "
+                          "the views are created in (override with --schema).")
+    grains: list[Grain] | None = Field(None, description="One view per grain, named "
+                                       "kpis_<grain>, holding every KPI that grain allows "
+                                       "(default: the grains the metrics declare; [] for "
+                                       "none).")
+    views: list[PublishView] = Field(default_factory=list, description="More views, each at "
+                                     "a grain and grouped by dimensions.")
+
+
 class Project(Definition):
     """The project file (`project.yml`): settings shared by every definition."""
 
@@ -138,6 +135,8 @@ class Project(Definition):
     allowed_paths: list[str] = Field(
         default_factory=list, description="Folders outside the project that `path:` sources "
         "and the DuckDB connection's `data:` may read (relative to project.yml, or absolute).")
+    publish: Publish = Field(default_factory=lambda: Publish(), description="The views "
+                             "`metrics publish` creates for BI tools.")
 
 
 class Join(Definition):
@@ -225,6 +224,9 @@ class MetricBase(Definition):
     dimensions: list[str] | None = Field(
         None, description="Dimensions it may be grouped by; all of its sources' when omitted.")
     format: Format = Format.number
+    decimals: int | None = Field(
+        None, ge=0, le=6, description="Digits shown after the decimal point (of the "
+        "percentage, for percent: 2 shows 27.13%); default: by the format and the values.")
     target: Target | None = None
 
     @property
@@ -306,8 +308,17 @@ class ConversionMetric(MetricBase):
 class Balance(Definition):
     opens: Name = Field(description="Time a row starts counting (created_at).")
     closes: Name | None = Field(None, description="Time it stops counting (closed_at).")
+    days: int | None = Field(None, ge=1, le=100_000, description="Instead of 'closes': each "
+                             "row counts for this many days from 'opens' (a rolling N-day "
+                             "total at any grain: the N days up to the period's end).")
     at: Literal["start", "end"] = Field("end", description="Balance at the period's start "
                                         "(its first day) or end.")
+
+    @model_validator(mode="after")
+    def _closes_or_days(self) -> Balance:
+        if self.closes is not None and self.days is not None:
+            raise ValueError("a balance takes 'closes' or 'days', not both")
+        return self
 
 
 class BalanceMetric(MetricBase):

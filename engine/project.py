@@ -20,7 +20,7 @@ from . import loader, rules, sql
 from .catalog import Catalog
 from .resolve import resolve
 from .rules import references
-from .diagnostics import DefinitionError, Diagnostic, UsageError
+from .diagnostics import DefinitionError, Diagnostic, UsageError, check_rows
 from .model import Grain, Metric
 
 if TYPE_CHECKING:
@@ -157,14 +157,24 @@ class Project:
         table = connection.execute(self.compile(metrics, dialect=connection.dialect, **options))
         return self.check_rows(table)
 
+    def dimension_values_sql(self, dimension: str, search: str | None = None, limit: int = 100,
+                             dialect: str | None = None) -> str:
+        """One SELECT of a dimension's distinct values (at most ``limit`` + 1 rows, sorted;
+        ``search``: only values containing that text, any case), from the sources that
+        declare it; ``reps.region`` names the source. See :mod:`.values_sql`."""
+        from .values_sql import dimension_values_sql
+
+        return dimension_values_sql(self.catalog, dimension, search, limit, dialect)
+
+    def filter_dimensions(self, where: Iterable[str]) -> set[str]:
+        """The dimensions ``where`` filters read (each filter already accepted by compile)."""
+        from .values_sql import filter_dimensions
+
+        return filter_dimensions(where, self.settings.dialect)
+
     def check_rows(self, table: "pyarrow.Table") -> "pyarrow.Table":
         """The table, unless it has more rows than ``limits.max_rows`` allows."""
-        most = self.settings.limits.max_rows
-        if table.num_rows > most:
-            raise UsageError(f"the result has {table.num_rows:,} rows, more than "
-                             f"limits.max_rows ({most:,}) in project.yml allows; narrow the "
-                             "request (--start/--end, a coarser --grain, fewer --by) or raise "
-                             "the limit")
+        check_rows(table.num_rows, self.settings.limits.max_rows)
         return table
 
 
@@ -234,7 +244,7 @@ def _day(value: date | str | None, name: str) -> date | None:
     """A request's day: a real one, YYYY-MM-DD, in the years a request may name."""
     if value is None:
         return None
-    from .compile.grains import check_year
+    from .calendar import check_year
 
     day = value if isinstance(value, date) else _parse_day(value, name)
     check_year(day, name)

@@ -158,9 +158,11 @@ def scenario(project, execute: Callable[[str], object], by: list[str], runs: int
              naive_runs: int) -> dict:
     """Time (a), every variant of (b) and (c) for the catalog at month grain (grouped by
     ``by``); check them. (b) is the variant with the lowest median in this run."""
-    from benchmark_expert import VARIANTS
+    from benchmark_expert import ALL_METRICS, VARIANTS
 
     names, skipped = project.runnable(project.catalog.metrics, grain="month", by=by)
+    later = [n for n in names if n not in ALL_METRICS]  # KPIs added after (b) was written
+    names = [n for n in names if n in ALL_METRICS]
     engine_sql = project.compile(names, grain="month", by=by)
     variants = {name: build(bool(by)) for name, build in VARIANTS.items()}
     naive_sql = [(name, project.compile([name], grain="month", by=by)) for name in names]
@@ -191,7 +193,8 @@ def scenario(project, execute: Callable[[str], object], by: list[str], runs: int
             timers[way](ways[way])
     fastest = min(variants, key=lambda v: timers[f"b {v}"].median)
     timers["b"] = timers[f"b {fastest}"]
-    return {"by": by, "metrics": len(names), "skipped": len(skipped), "rows": a.num_rows,
+    return {"by": by, "metrics": len(names), "skipped": len(skipped), "later": len(later),
+            "rows": a.num_rows,
             "timers": timers, "problems": problems, "fastest": fastest}
 
 
@@ -247,8 +250,9 @@ def startup_timings(runs: int, data: Path, run_runs: int) -> dict:
     cli/entry.py prints a recorded result when nothing it read has changed), the floor
     under a validate that runs (importing the libraries it needs: Typer, Jinja, PyYAML,
     pydantic, sqlglot with its DuckDB dialect, DuckDB, and parsing one expression, with none
-    of our code), and `metrics run --grain=month` end to end, with the query's own time as
-    the run logs it (``-v``), so what is ours is the difference."""
+    of our code), and `metrics run --grain=month` end to end, with its queries' own time as
+    the run logs it (``-v``), so what is ours is the difference: once making its plan from
+    the definitions, once executing the plan a previous identical run kept."""
     script = Path(sys.executable).with_name("metrics")
     metrics = [str(script)] if script.exists() else [sys.executable, "-m", "sales_metrics.cli"]
     floor = ("import typer, pydantic, jinja2, yaml, sqlglot, duckdb; "
@@ -281,19 +285,31 @@ def startup_timings(runs: int, data: Path, run_runs: int) -> dict:
                 out[name](lambda: subprocess.run(command, cwd=ROOT, env=env, check=True,
                                                  stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.DEVNULL))
-        run, query = Timer(), Timer()
-        for _ in range(run_runs):
-            started = time.perf_counter()
-            done = subprocess.run([*metrics, "run", "--grain=month", "-p", str(project), "-v"],
-                                  cwd=ROOT, env=cold, check=True, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True)
-            run.wall.append(time.perf_counter() - started)
-            took = [line for line in done.stderr.splitlines() if "query 1 of 1 done in" in line]
-            query.wall.append(float(took[-1].rsplit(" in ", 1)[1].split()[0]))
-        out["metrics run"], out["query"] = run, query
-        out["ours"] = Timer()
-        out["ours"].wall = [r - q for r, q in zip(run.wall, query.wall)]
+        command = [*metrics, "run", "--grain=month", "-p", str(project), "-v"]
+        subprocess.run(command, cwd=ROOT, env=warm, check=True, capture_output=True)  # keeps
+        for kind, env in (("metrics run", cold), ("metrics run, planned", warm)):  # its plan
+            run, query = Timer(), Timer()
+            for _ in range(run_runs):
+                started = time.perf_counter()
+                done = subprocess.run(command, cwd=ROOT, env=env, check=True,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      text=True)
+                run.wall.append(time.perf_counter() - started)
+                query.wall.append(_queries(done.stderr))
+            out[kind], out[f"{kind}: query"] = run, query
+            out[f"{kind}: ours"] = Timer()
+            out[f"{kind}: ours"].wall = [r - q for r, q in zip(run.wall, query.wall)]
     return out
+
+
+def _queries(log: str) -> float:
+    """The seconds of the queries a `metrics run -v` logged: the request's, and the count
+    of rows without a time (`... query 2 of 2 done in 0.041 s`)."""
+    took = [float(line.rsplit(" in ", 1)[1].split()[0]) for line in log.splitlines()
+            if " done in " in line and " query " in line]
+    if not took:
+        raise SystemExit("benchmark: `metrics run -v` logged no query time")
+    return sum(took)
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -342,6 +358,10 @@ def report(args, data: dict, results: list[dict], catalog: dict, generated: dict
             lines.append(f"\n{'By ' + ', '.join(r['by']) if r['by'] else 'Whole catalog'}: (b) is "
                          f"the expert variant `{r['fastest']}`, the fastest in this run "
                          f"(the others: {others}).")
+    later = max((r.get("later", 0) for r in results), default=0)
+    if later:
+        lines.append(f"\n{later} KPIs of the catalog came after (b) was written and are not "
+                     "in these requests (examples/benchmark_expert.py, ALL_METRICS).")
     lines += ["", "Times are medians (min–max) of wall-clock seconds; a/b CPU is the ratio of "
               "the medians of CPU seconds (all DuckDB threads), less sensitive to other load.", ""]
     gen = data.get("seconds")
@@ -383,13 +403,15 @@ def report(args, data: dict, results: list[dict], catalog: dict, generated: dict
             else f"`{name.split(',')[0]}`{name[len(name.split(',')[0]):]}"
         lines.append(f"| {label} | {timer.median * 1000:.0f} ms (+{(timer.median - base) * 1000:.0f}) "
                      f"| {timer.spread(1000, 0)} ms | {goal} |")
-    run, query, ours = startup["metrics run"], startup["query"], startup["ours"]
-    lines += [f"| `metrics run --grain=month` end to end | {run.median * 1000:.0f} ms | "
-              f"{run.spread(1000, 0)} ms | |",
-              f"| its query, as the run logs it | {query.median * 1000:.0f} ms | "
-              f"{query.spread(1000, 0)} ms | |",
-              f"| the rest: start-up, load, connect, compile, notes, format | "
-              f"{ours.median * 1000:.0f} ms | {ours.spread(1000, 0)} ms | at most 250 ms |"]
+    for kind, how in (("metrics run", "making its plan"),
+                      ("metrics run, planned", "its plan kept (cli/planned.py)")):
+        run, query, ours = startup[kind], startup[f"{kind}: query"], startup[f"{kind}: ours"]
+        lines += [f"| `metrics run --grain=month` end to end, {how} | {run.median * 1000:.0f} ms "
+                  f"| {run.spread(1000, 0)} ms | |",
+                  f"| its two queries (the request, rows without a time), as logged | "
+                  f"{query.median * 1000:.0f} ms | {query.spread(1000, 0)} ms | |",
+                  f"| the rest: start-up, load, connect, compile, notes, format | "
+                  f"{ours.median * 1000:.0f} ms | {ours.spread(1000, 0)} ms | at most 250 ms |"]
     return "\n".join(lines)
 
 

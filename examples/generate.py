@@ -788,8 +788,20 @@ def generate(out_dir: str | Path, opportunities: int = 4000, seed: int = 7,
     del tables
     sim.parents, sim.seeds = {}, {}  # the period is over: free the carried records
     derived = write_derived(out, cal, sim, wins, seed)
+    derived |= write_more(out, cal, seed)
     return {"reps": len(sim.reps["rep_id"]), "accounts": len(sim.accounts["account_id"])} | {
         name: next_id - 1 for name, next_id in sim.next_id.items()} | derived
+
+
+def write_more(out: Path, cal: Calendar, seed: int) -> dict[str, int]:
+    """The tables the later KPIs read (outreach and pipeline stages; team and accounts), each
+    from the files written above and a random stream of its own, so nothing above depends on
+    them; their row counts."""
+    import gen_outreach
+    import gen_team
+
+    return gen_outreach.write(out, cal, derived_rng(seed, 10)) | \
+        gen_team.write(out, cal, derived_rng(seed, 20))
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from sqlglot import exp
 from .. import sql
 from ..diagnostics import UsageError
 from ..model import EntityMetric, Grain
-from .grains import next_period, period_start
+from ..calendar import next_period, period_start
 from .plan import EntityPlan, Plan, all_period
 from .scans import PERIOD, RETAIL, cte, date_literal, filtered, join, own_range, quote, scan, table
 from .spine import DIGITS_TABLE, digits, needs_digits, retail_table, spine
@@ -97,16 +97,21 @@ def _data_bounds(plan: Plan) -> exp.Select:
     itself; for one that filters (shared filters, --where), the source's range is read apart
     (the retail calendar's periods are known only through the scans)."""
     lo, hi = exp.column("lo"), exp.column("hi")
+    # A scan of shifted times (a balance's `days`) reads the rows its unshifted twin reads:
+    # their range, moved later, is not the data's.
+    shifted = {g.name for g in plan.groups.values() if g.shift_days}
     parts = [_from(exp.select(exp.Min(this=exp.column(PERIOD)).as_("lo", copy=False),
                               exp.Max(this=exp.column(PERIOD)).as_("hi", copy=False),
-                              copy=False), name) for name in _timed(plan)]
+                              copy=False), name) for name in _timed(plan)
+             if name not in shifted]
     if not plan.calendar.is_retail(plan.grain):
         pending = [plan]
         while pending:  # the request's scans, and those of its entity metrics' own queries
             current = pending.pop()
             pending += [e.inner for e in current.entities.values()]
             parts += [own_range(current, group) for group in current.groups.values()
-                      if not group.timeless and filtered(current, group)]
+                      if not group.timeless and not group.shift_days
+                      and filtered(current, group)]
     # Scans of one source and time column (filtered ones, an entity metric's own) share
     # its range: read it once (trees compare by structure).
     parts = list(dict.fromkeys(parts))

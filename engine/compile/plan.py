@@ -27,7 +27,7 @@ from ..model import (NO_TIME, BalanceMetric, ComparisonMetric, ConversionMetric,
                      CumulativeMetric, EntityMetric, FormulaMetric, Grain, Metric, ShareMetric)
 from ..rules import windows
 from ..rules.references import dimension_problem
-from .grains import Calendar, period_start, previous_period
+from ..calendar import Calendar, period_start, previous_period
 
 GRAIN_ORDER = list(Grain)  # finest first
 # The one period of `--grain all`, in every scan and the spine: the range's first day when the
@@ -69,11 +69,13 @@ class Group:
     last: bool = False  # snapshot rows: keep each period's last snapshot
     distinct: bool = False  # only leaves with a DISTINCT aggregate
     leaves: dict[str, Leaf] = field(default_factory=dict)
+    shift_days: int = 0  # rows are timed this many days after `time` (a balance's `days`)
 
     @property
     def name(self) -> str:
         return f"agg_{self.source}_{self.time}" + ("_last" if self.last else "") \
-            + ("_distinct" if self.distinct else "")
+            + ("_distinct" if self.distinct else "") \
+            + (f"_plus_{self.shift_days}d" if self.shift_days else "")
 
     @property
     def history(self) -> bool:
@@ -115,7 +117,7 @@ class Plan:
     metrics: list[ResolvedMetric]
     dialect: str = "duckdb"
     can: Capabilities = field(default_factory=Capabilities)
-    groups: dict[tuple[str, str, bool, bool], Group] = field(default_factory=dict)
+    groups: dict[tuple, Group] = field(default_factory=dict)
     entities: dict[str, EntityPlan] = field(default_factory=dict)
     where: list[exp.Expression] = field(default_factory=list)
     read_from: date | None = None  # the requested start, moved back for lookbacks
@@ -210,8 +212,10 @@ def _add(result: Plan, metric: ResolvedMetric) -> None:
         assert side.source and side.time and side.expr is not None
         distinct = result.can.split_distinct and any(
             isinstance(agg.this, exp.Distinct) for agg in sql.aggregates(side.expr))
-        group = result.groups.setdefault((side.source, side.time, last, distinct),
-                                         Group(side.source, side.time, last, distinct))
+        key = (side.source, side.time, last, distinct) + ((side.shift_days,) if side.shift_days
+                                                          else ())
+        group = result.groups.setdefault(key, Group(side.source, side.time, last, distinct,
+                                                    shift_days=side.shift_days))
         alias = f"{metric.name}__{role}"
         group.leaves[alias] = Leaf(alias, side, sql.additive(side.expr),
                                    _fill_zero(metric, side), role in ("opens", "closes"))

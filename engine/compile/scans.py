@@ -59,7 +59,7 @@ def join(query: exp.Select, target: exp.Expression, on: exp.Expression | None,
 def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> exp.Select:
     if group.timeless:
         return _timeless(plan, group)
-    time_col = exp.column(group.time, table=group.source)
+    time_col = time_column(group)
     local = _local_time(plan, group, time_col)
     retail = plan.calendar.is_retail(plan.grain)
     period, key = _period(plan, group, local, time_col, bounds)
@@ -107,6 +107,16 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
     if keys:
         query = query.group_by(*keys, copy=False)
     return _last_snapshot(plan, query) if group.last else query
+
+
+def time_column(group: Group) -> exp.Expression:
+    """The time a scan buckets its rows by: the column, or ``shift_days`` after it (a
+    balance whose rows count for N days closes them N days after they open)."""
+    column = exp.column(group.time, table=group.source)
+    if not group.shift_days:
+        return column
+    return exp.DateAdd(this=column, expression=exp.Literal.number(group.shift_days),
+                       unit=exp.var("DAY"))
 
 
 def _timeless(plan: Plan, group: Group) -> exp.Select:
@@ -212,7 +222,7 @@ def _keyed(plan: Plan) -> bool:
 def _leaf_column(plan: Plan, group: Group, leaf, shared, bounds) -> exp.Expression:
     rest = [f for f in leaf.side.filters if f not in shared]
     if group.history and not leaf.history and bounds[0]:
-        time_col = exp.column(group.time, table=group.source)
+        time_col = time_column(group)
         rest.append(exp.GTE(this=time_col, expression=_instant(plan, group, bounds[0])))
     measure = sql.conditional(leaf.side.expr, sql.conjunction(rest))
     return (sql.float_avg(measure) if plan.can.integer_avg else measure).as_(leaf.alias,

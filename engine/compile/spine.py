@@ -29,7 +29,8 @@ from sqlglot import exp
 
 from .. import sql
 from ..model import Grain
-from .grains import period_start, periods_between, step_sql
+from ..calendar import period_start, periods_between
+from .grains import step_sql
 from .plan import Plan
 from .scans import PERIOD, RETAIL, date_literal, join, table
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-_IMPORTERS = {"metricflow": "metricflow", "osi": "osi"}
+_IMPORTERS = {"metricflow": "metricflow", "osi": "_osi_import"}
 _EXPORTERS = {"osi": "osi", "snowflake-semantic-view": "snowflake",
               "databricks-metric-view": "databricks"}
 

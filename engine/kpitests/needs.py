@@ -32,8 +32,15 @@ def tables_read(src: ResolvedSource) -> list[str]:
     if not isinstance(src.relation, exp.Subquery):
         return []
     ctes = {c.alias_or_name for c in src.relation.find_all(exp.CTE)}
-    return sorted({t.sql(dialect="duckdb") for t in src.relation.find_all(exp.Table)
+    return sorted({_unaliased(t).sql(dialect="duckdb") for t in src.relation.find_all(exp.Table)
                    if t.name and t.name not in ctes})
+
+
+def _unaliased(table: exp.Table) -> exp.Table:
+    """The table as named, without the alias the query gives it (``deal_touches AS d``)."""
+    table = table.copy()
+    table.set("alias", None)
+    return table
 
 
 def needs(catalog: Catalog, metrics: Iterable[str], by: Iterable[str],

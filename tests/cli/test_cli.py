@@ -217,13 +217,16 @@ def test_table_formats_values_targets_and_marks(cli, frames):
     rates = expected(frames).win_rate
     rows: dict[str, list[str]] = {}  # period -> cells, gathered over every table printed
     for line in out.splitlines():
-        cells = [c.strip() for c in line.strip("│").split("│")]
+        cells = [" ".join(c.split()) for c in line.strip("│").split("│")]  # cells align inside
         if re.match(r"\d{4}-\d\d$", cells[0]):
             rows.setdefault(cells[0], []).extend(cells[1:])
     assert len(rows) == len(rates)
     for period, rate in rates.items():
         mark = "✓" if rate >= target["value"] else "✗"
-        assert rows[period[:7]] == [f"{rate * 100:.1f}% {mark}", f"${revenue[period[:7]]:,.0f}"]
+        gap = (rate - target["value"]) * 100  # the gap to target, in points
+        sign = "+" if gap > 0 else "-" if gap < 0 else ""
+        assert rows[period[:7]] == [f"{rate * 100:.1f}% {mark} {sign}{abs(gap):.1f} pts",
+                                    f"${revenue[period[:7]]:,.0f}"]
     assert {"✓", "✗"} <= set(out)  # both marks occur in the sample data
 
 

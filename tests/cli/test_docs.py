@@ -175,3 +175,118 @@ def test_written_whole_or_not_at_all(cli, tmp_path):
 def test_readme_documents_the_docs_command():
     readme = (ROOT / "README.md").read_text()
     assert re.search(r"^metrics docs --output \S+", readme, flags=re.M)
+
+
+# --------------------------------------------------------------------- docs --with-values
+#
+# The oracles and the SVG readers are test_charts.py's, imported inside the tests (that module
+# imports this one for the browser fixture).
+
+@pytest.fixture(scope="module")
+def valued_site(tmp_path_factory) -> Path:
+    """`metrics docs --with-values`: each KPI at its own grain (win_rate by month, quota
+    attainment by quarter), on the project's DuckDB connection."""
+    from support import run_cli
+
+    out = tmp_path_factory.mktemp("valued") / "kpis"
+    result = run_cli("docs", "--output", str(out), "--with-values")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_with_values_the_charts_script_is_one_file_beside_the_pages(valued_site, project):
+    from test_charts import Links
+
+    bundle = valued_site / "vega.js"
+    assert bundle.stat().st_size > 500_000 and "vegaEmbed" in bundle.read_text()
+    assert [p.name for p in valued_site.rglob("*.js")] == ["vega.js"]
+    for page in (valued_site / "kpi").glob("*.html"):
+        html = page.read_text()
+        assert len(html) < 200_000, page.name  # the libraries are not inlined in every page
+        sources = [v for tag, k, v in Links(html).urls if tag == "script"]
+        assert sources in ([], ["../vega.js"]), page.name
+        assert not [v for _, _, v in Links(html).urls if "://" in v], page.name
+    index = (valued_site / "index.html").read_text()
+    assert "<script src" not in index and "https://" not in index
+
+
+def test_with_values_the_latest_months_are_the_sample_data(valued_site, frames):
+    from test_charts import TARGET, Cards, percent, win_rates
+
+    rates = win_rates(frames, "M")
+    cards = Cards((valued_site / "kpi" / "win_rate.html").read_text()
+                  .replace('<div class="card chart-card" id="values">',
+                           '<section data-name="win_rate">', 1))
+    shown = {r["period"]: percent(r["value"]) for r in cards.rows["win_rate"]}
+    last = sorted(rates)[-6:]
+    assert list(shown) == last
+    assert shown == pytest.approx({m: rates[m] for m in last}, abs=0.00051)
+    index = (valued_site / "index.html").read_text()
+    mark = "✓" if rates[last[-1]] >= TARGET else "✗"
+    card = re.search(r'<li class="kpi" data-name="win_rate".*?</li>', index)[0]
+    assert f"{last[-1]}: {rates[last[-1]] * 100:.1f}% {mark}</span>" in card
+    quota = re.search(r'<li class="kpi" data-name="quota_attainment".*?</li>', index)[0]
+    assert re.search(r'class="tag latest[^"]*"[^>]*>\d{4} Q[1-4]: ', quota)  # its own grain
+
+
+def test_with_values_a_kpi_that_cannot_run_is_listed_without_values(valued_site):
+    page = (valued_site / "kpi" / "revenue_share_by_region.html").read_text()
+    values = re.search(r'<div class="card" id="values">.*?</div>', page, flags=re.S)[0]
+    assert "not computed by month" in values and "--by region" in values
+    assert "chart-specs" not in page and "vega.js" not in page
+    index = (valued_site / "index.html").read_text()
+    card = re.search(r'<li class="kpi" data-name="revenue_share_by_region".*?</li>', index)[0]
+    assert '<span class="tag latest">not computed</span>' in card
+
+
+def test_without_values_no_charts_and_no_script(site):
+    assert not (site / "vega.js").exists()
+    for page in [site / "index.html", *(site / "kpi").glob("*.html")]:
+        html = page.read_text()
+        assert "chart-specs" not in html and 'id="values"' not in html, page.name
+
+
+def test_with_values_a_failed_connection_writes_nothing(cli, tmp_path):
+    out = tmp_path / "docs"
+    assert cli("docs", "--output", str(out)).returncode == 0
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    missing = tmp_path / "no" / "such.duckdb"
+    result = cli("docs", "--output", str(out), "--with-values",
+                 "--connection", f"duckdb:///{missing}")
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert not (out / "vega.js").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.browser
+def test_with_values_pages_in_a_browser(valued_site, browser, frames, tmp_path):
+    from selenium.webdriver.common.by import By
+    from test_charts import TARGET, axis_value, drawn, open_report, percent, png, win_rates
+
+    rates = win_rates(frames, "M")
+    open_report(browser, valued_site / "kpi" / "win_rate.html")
+    shot = tmp_path / "win_rate_values.png"
+    assert browser.save_screenshot(str(shot))
+    width, height, raw = png(shot.read_bytes())
+    assert width >= 800 and height >= 600 and len(set(raw)) > 50
+    seen = drawn(browser, "chart-0")
+    assert len(seen["points"]) == sum(v is not None for v in rates.values())  # one a month
+    assert len(seen["rules"]) == 1
+    assert axis_value(seen["ticks"], seen["rules"][0], percent) == pytest.approx(TARGET,
+                                                                                 abs=0.002)
+    scale = browser.execute_script(
+        "return window.metricsCharts['chart-0'].scale('y')(arguments[0])", TARGET)
+    assert seen["rules"][0] == pytest.approx(scale, abs=1)
+    latest = browser.find_element(By.CSS_SELECTOR, "#values .latest").text
+    assert latest.startswith(f"{sorted(rates)[-1]}: {rates[sorted(rates)[-1]] * 100:.1f}%")
+
+    open_report(browser, valued_site / "kpi" / "won_revenue.html")  # a sum: bars
+    seen = drawn(browser, "chart-0")
+    assert seen["points"] == [] and seen["rules"] == []
+    assert len(seen["bars"]) == len(rates)
+    resources = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
+    assert [r for r in resources if not r.startswith("file:")] == []  # nothing from a network
+    assert browser.execute_script("return typeof vegaEmbed") == "function"  # ../vega.js ran

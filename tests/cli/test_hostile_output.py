@@ -142,7 +142,8 @@ def refused(result, *files: Path) -> str:
 
 @pytest.mark.parametrize("name, fmt", [
     ("x.parquet", "csv"), ("x.csv", "parquet"), ("x.json", "csv"), ("x.csv", "json"),
-    ("x.txt", "csv"), ("x.xlsx", "csv"), ("x.xlsx", None), ("x.tsv", None), ("x.csv", "table")])
+    ("x.txt", "csv"), ("x.xlsx", "csv"), ("x.ods", None), ("x.tsv", None), ("x.png", "html"),
+    ("x.csv", "table")])
 def test_a_suffix_and_format_mismatch_is_refused_and_the_file_kept(hostile, tmp_path, name, fmt):
     out = tmp_path / name
     out.write_bytes(b"before")

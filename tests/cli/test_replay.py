@@ -133,3 +133,61 @@ def test_compile_replays_the_same_sql(tmp_path: Path):
                      cwd=ROOT, cache=cache, importtime=True)
     assert first.returncode == 0 and "SELECT" in first.stdout
     assert output(second) == output(first) and "sqlglot" not in imported(second)
+
+
+RUN = ("run", "-p", "metrics", "--grain", "quarter", "-m", "deals_won", "-m", "won_revenue",
+       "-f", "csv")
+
+
+def test_a_kept_run_plan_reads_the_data_fresh_without_the_engine(copy: Path, tmp_path: Path):
+    """`metrics run` keeps its plan, not its result: after the data changes, the kept plan
+    gives the new numbers, the same ones a run that makes a new plan gives."""
+    cache = tmp_path / "cache"
+    first = metrics(*RUN, cwd=copy, cache=cache, importtime=True)
+    second = metrics(*RUN, cwd=copy, cache=cache, importtime=True)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert output(second) == output(first)
+    assert len(list(cache.glob("*.plan.json"))) == 1
+    assert {"sqlglot", "pydantic", "jinja2", "yaml"} <= imported(first)
+    assert not {"sqlglot", "pydantic", "jinja2", "yaml", "typer"} & imported(second)
+
+    deals = pq.read_table(copy / "data" / "opportunities.parquet")
+    pq.write_table(deals.slice(0, deals.num_rows // 2), copy / "data" / "opportunities.parquet")
+    kept = metrics(*RUN, cwd=copy, cache=cache, importtime=True)
+    fresh = metrics(*RUN, cwd=copy, cache=cache, env={"METRICS_NO_CACHE": "1"})
+    assert not {"sqlglot", "pydantic"} & imported(kept)
+    assert kept.returncode == 0 and output(kept) == output(fresh)
+    assert kept.stdout != first.stdout  # half the deals: other numbers
+
+
+def test_an_edited_definition_makes_a_new_plan(copy: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    table = ("run", "-p", "metrics", "--grain", "year", "-m", "deals_won")
+    assert metrics(*table, cwd=copy, cache=cache).returncode == 0
+    file = copy / "metrics" / "revenue.yml"
+    file.write_text(file.read_text().replace("label: Deals won", "label: Deals closed won", 1))
+    done = metrics(*table, cwd=copy, cache=cache)
+    assert done.returncode == 0 and "Deals closed won" in done.stdout, done.stderr[-1500:]
+
+
+def test_no_plan_is_kept_for_settings_from_the_environment(copy: Path, tmp_path: Path):
+    """A setting rendered from env_var() may be a secret: it is never written to the cache."""
+    cache = tmp_path / "cache"
+    project = copy / "metrics" / "project.yml"
+    project.write_text(project.read_text().replace(
+        "  data: ../data", "  data: \"{{ env_var('SAMPLE_DATA') }}\""))
+    old = time.time() - 60
+    os.utime(project, (old, old))
+    done = metrics(*RUN, cwd=copy, cache=cache, env={"SAMPLE_DATA": "../data"})
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert not list(cache.glob("*.plan.json"))
+
+
+def test_a_kept_plan_whose_data_is_gone_fails_in_one_line(copy: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    assert metrics(*RUN, cwd=copy, cache=cache).returncode == 0
+    assert len(list(cache.glob("*.plan.json"))) == 1
+    (copy / "data" / "opportunities.parquet").unlink()
+    done = metrics(*RUN, cwd=copy, cache=cache)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "opportunities" in done.stderr

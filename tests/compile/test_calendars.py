@@ -10,7 +10,7 @@ import pytest
 
 from sales_metrics import adapters
 from sales_metrics import engine
-from sales_metrics.engine.compile.retail import Retail
+from sales_metrics.engine.calendar import Retail
 from sales_metrics.engine.model import Grain
 
 from support import ROOT  # noqa: E402
@@ -116,7 +116,7 @@ def test_retail_months_and_same_period_last_year(tmp_path, created):
 def test_retail_labels(tmp_path):
     project = project_with(tmp_path, "calendar: {type: retail, year_end: nearest}\n"
                            "week_start: sunday\n")
-    from sales_metrics.engine.compile.grains import Calendar, period_label
+    from sales_metrics.engine.calendar import Calendar, period_label
 
     cal = Calendar.of(project.settings)
     assert period_label(date(2024, 3, 3), Grain.month, cal) == "FY2025 P02"

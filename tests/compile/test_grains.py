@@ -8,7 +8,8 @@ import duckdb
 import pytest
 from sqlglot import exp
 
-from sales_metrics.engine.compile.grains import Calendar, next_period, period_sql, period_start
+from sales_metrics.engine.calendar import Calendar, next_period, period_start
+from sales_metrics.engine.compile.grains import period_sql
 from sales_metrics.engine.model import Grain
 
 DAYS = [date(2023, 12, 25) + timedelta(days=i) for i in range(0, 800, 3)]

@@ -1,6 +1,10 @@
 """The layers stay apart, and no two modules import each other.
 
 - ``engine`` imports neither ``adapters`` nor ``cli``; nothing imports ``cli``.
+- The front ends (the CLI's commands, the HTTP server, the MCP server) are thin: none of them
+  reaches into the engine's internals (the compiler, the catalog, the loader, the rules); the
+  HTTP and MCP servers call only the service (``cli.serve.service``), which calls the Project
+  API.
 - Every import of the project's own code goes through the installed namespace
   (``sales_metrics.engine``, never a bare ``engine``), so the folders can never shadow or be
   shadowed by another package's ``engine`` or ``cli``.
@@ -131,10 +135,39 @@ def top_level_imports(folder: Path) -> set[tuple[str, str]]:
 
 
 def test_nothing_imports_cli():
-    """Only the CLI's own tests (tests/cli/) may drive it in process."""
+    """Only the CLI's own tests (tests/cli/, and tests/serve/ for the servers) may drive it in
+    process."""
     for folder in ("engine", "adapters", "examples", "tests"):
         assert [f for f, mod in top_level_imports(ROOT / folder)
-                if mod.startswith(f"{NAMESPACE}.cli") and not f.startswith("tests/cli/")] == []
+                if mod.startswith(f"{NAMESPACE}.cli")
+                and not f.startswith(("tests/cli/", "tests/serve/"))] == []
+
+
+# The three front ends over one Python API (DESIGN.md, "Front ends are thin"), and the only
+# modules of the project each may import: None means "any, but no engine internals".
+FRONT_ENDS = {
+    f"{NAMESPACE}.cli.main": None,
+    f"{NAMESPACE}.cli.serve.http": {f"{NAMESPACE}.cli.serve.{m}" for m in (
+        "service", "access", "encode", "errors", "request", "openapi")},
+    f"{NAMESPACE}.cli.serve.mcp": {f"{NAMESPACE}.cli.serve.{m}" for m in (
+        "service", "access", "encode", "errors", "request")},
+}
+ENGINE_INTERNALS = tuple(f"{NAMESPACE}.engine.{m}" for m in (
+    "compile", "catalog", "resolve", "loader", "rules", "sql", "sides", "kinds", "model",
+    "values_sql", "conditions", "dialects", "templating", "yamlspan", "sandbox"))
+
+
+def test_front_ends_are_thin():
+    edges = graph()
+    assert f"{NAMESPACE}.cli.serve.http" in edges, "the HTTP front end moved: update FRONT_ENDS"
+    for front, allowed in FRONT_ENDS.items():
+        if front not in edges:  # not written yet (the MCP server)
+            continue
+        internal = sorted(t for t in edges[front] if t.startswith(ENGINE_INTERNALS))
+        assert internal == [], f"{front} reaches into the engine: {internal}"
+        if allowed is not None:
+            own = {t for t in edges[front] if not t.startswith(f"{NAMESPACE}.engine.diagnostics")}
+            assert own <= allowed, f"{front} imports {sorted(own - allowed)}: call the service"
 
 
 def test_own_code_is_imported_through_the_namespace():

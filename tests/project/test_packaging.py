@@ -68,6 +68,16 @@ def test_the_wheel_holds_one_namespace(wheel):
     assert "sales_metrics/__init__.py" not in names  # a namespace: nothing of its own
 
 
+def test_the_wheel_holds_the_crm_starters(wheel):
+    """`metrics init --from <crm>` reads its definitions and sample from package data."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = [p.relative_to(ROOT / "cli").as_posix()
+               for p in (ROOT / "cli" / "starters").rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts]
+    assert any(p.endswith(".parquet") for p in shipped) and any(p.endswith(".sql") for p in shipped)
+    assert [p for p in shipped if f"sales_metrics/cli/{p}" not in names] == []
+
+
 def test_installed_names_are_distinct(venv, tmp_path):
     python = venv / "bin" / "python"
     code = ("import importlib.util as u, sales_metrics.engine as e\n"
@@ -93,6 +103,16 @@ def test_a_new_project_runs_from_the_wheel(venv, tmp_path):
     result = run(metrics, "run", "--grain=month", "--format", "csv", cwd=demo)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1:] == [f"{m},{w:g},{r!r}" for m, w, r in by_hand(demo)]
+
+
+def test_a_crm_starter_runs_from_the_wheel(venv, tmp_path):
+    metrics = venv / "bin" / "metrics"
+    made = run(metrics, "init", "crm", "--from", "hubspot", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    for command in (["validate"], ["test"], ["run", "--grain=month"]):
+        result = run(metrics, *command, cwd=tmp_path / "crm")
+        assert result.returncode == 0, (command, result.stdout + result.stderr)
+    assert "Won revenue" in result.stdout and "2025-12" in result.stdout
 
 
 def by_hand(demo: Path) -> list[tuple[str, float, float]]:

@@ -1,0 +1,1 @@
+select * from {{ source('raw', 'deals') }} where amount >= {{ var('min_amount') }}
