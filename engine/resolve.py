@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from . import kinds
 from .access import INLINED, is_inlined, resolved
@@ -60,7 +61,14 @@ def _source(source: Source, loaded: Loaded, out: list[Diagnostic]) -> ResolvedSo
 
 def _relation(source: Source, loaded: Loaded, out: list[Diagnostic]) -> exp.Expression | None:
     if source.table:
-        return exp.to_table(source.table, dialect=loaded.project.dialect)
+        try:
+            return exp.to_table(source.table, dialect=loaded.project.dialect)
+        except (ValueError, SqlglotError):  # `../x`, `a b c d`: not a table's name
+            out.append(Diagnostic(
+                "bad-table", f"'{source.table}' is not a table name", source.spans.value(
+                    ("table",)), "name a table (table, schema.table or catalog.schema.table), "
+                "or declare a file of the project's folder with `path:`"))
+            return None
     if source.sql:
         query = parse(source.sql, source, ("sql",), loaded.project.dialect, out, query=True)
         return query.subquery() if query is not None else None
