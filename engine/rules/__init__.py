@@ -20,6 +20,7 @@ RULES: tuple[Rule, ...] = (
     references.join_targets,
     references.joins_many_to_one,
     references.unknown_tables,
+    references.unknown_dimension_tables,
     references.time_columns,
     references.metric_cycles,
     references.metric_dimensions,

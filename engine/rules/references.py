@@ -63,6 +63,23 @@ def unknown_tables(catalog: Catalog) -> Iterator[Diagnostic]:
                                      + ", ".join(sorted(known)))
 
 
+def unknown_dimension_tables(catalog: Catalog) -> Iterator[Diagnostic]:
+    """unknown-join: a dimension of a source reads only the source and its own joins; a
+    column further along the joins (a join of a join) belongs to a dimension declared on the
+    source that has it, which the first source then groups by through its joins."""
+    for name, source in catalog.sources.items():
+        known = {name} | set(source.joins)
+        for dim, expr in source.dimensions.items():
+            for table in sorted(sql.tables_used(expr) - known):
+                owner = next((s for s in catalog.sources if s == table), None)
+                hint = (f"declare '{dim}' on source '{owner}' instead (a dimension of a joined "
+                        f"source can be grouped by from '{name}')" if owner else
+                        did_you_mean(table, known) or "use one of: " + ", ".join(sorted(known)))
+                yield Diagnostic("unknown-join", f"dimension '{dim}' of source '{name}' reads "
+                                 f"'{table}', which is not joined to '{name}'",
+                                 source.model.spans.value(("dimensions", dim)), hint)
+
+
 def time_columns(catalog: Catalog) -> Iterator[Diagnostic]:
     """missing-time: every measure needs a time column to bucket by grain."""
     for metric in catalog.metrics.values():
