@@ -435,10 +435,14 @@ def test_http_without_a_valid_token_is_401(http_server, header):
 
 
 def test_the_sdk_client_with_a_wrong_token_cannot_connect(http_server):
-    with pytest.raises(BaseException) as caught:
+    with pytest.raises(Exception) as caught:
         with connected(over_http(http_server.url, "wrong-token-0123456789")):
             pass
-    assert not isinstance(caught.value, (KeyboardInterrupt, SystemExit))
+
+    def leaves(err):
+        return [x for e in err.exceptions for x in leaves(e)] \
+            if isinstance(err, BaseExceptionGroup) else [err]
+    assert any(isinstance(e, MCPError) for e in leaves(caught.value)), caught.value
 
 
 def test_http_with_the_token_answers(http_server):
