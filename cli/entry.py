@@ -76,7 +76,10 @@ def _planned(argv: list[str]) -> None:
         if fresh:
             from .planned import replay
 
-            sys.exit(replay(saved["plan"]))
+            code = replay(saved["plan"])
+            sys.stdout.flush()  # every output is written (a file: renamed into place) by now
+            sys.stderr.flush()
+            os._exit(code)  # skip closing DuckDB and tearing down the interpreter
     from sales_metrics.engine import inputs
 
     from . import planned
