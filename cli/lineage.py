@@ -95,7 +95,8 @@ def _definition(resolved, dialect: str) -> list[str]:
         across = ", ".join(m.across) if m.across else "every grouping of the request"
         return [f"  share of metric {m.share_of} in its total across {across}"]
     if kind == "BalanceMetric":
-        closes = f", closes at {m.balance.closes}" if m.balance.closes else ""
+        closes = f", closes at {m.balance.closes}" if m.balance.closes else \
+            (f", closes {m.balance.days} days later" if m.balance.days else "")
         return [f"  balance of {m.measure} on {m.source} at the period's {m.balance.at}: "
                 f"opens at {m.balance.opens}{closes}"]
     roles = (("numerator", resolved.numerator), ("denominator", resolved.denominator))
@@ -193,7 +194,8 @@ def in_words(project: "Project", name: str) -> str:
                 f"{across}, in the same period (and the same other groupings); 0 for a group "
                 "without rows, empty when the total is 0.")
     if kind == "BalanceMetric":
-        until = f" until its {m.balance.closes}" if m.balance.closes else ""
+        until = f" until its {m.balance.closes}" if m.balance.closes else \
+            (f" for {m.balance.days} days" if m.balance.days else "")
         return (f"The balance of {m.measure} over the {m.source} rows open at the "
                 f"{m.balance.at} of each period: a row counts from its {m.balance.opens}{until}.")
     if kind == "ConversionMetric":

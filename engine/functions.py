@@ -337,6 +337,8 @@ _TABLE_CLAUSES = frozenset({"FROM", "JOIN", "APPLY"})
 _BEFORE_TABLE = frozenset({"FROM", "JOIN", "APPLY", "COMMA", "LATERAL", "VIEW"})
 _BEFORE_CTE = frozenset({"WITH", "RECURSIVE", "COMMA"})
 _BEFORE_TYPE_OR_ALIAS = frozenset({"ALIAS", "DCOLON"})  # AS t(a, b); CAST(x AS DECIMAL(9, 2))
+# SELECT * EXCLUDE (a), * REPLACE (x AS a): not calls; 2 * f(x) is one.
+_STAR_MODIFIERS = frozenset({"EXCLUDE", "EXCEPT", "REPLACE", "RENAME"})
 
 
 def calls(sql: str, dialect: str) -> list[Call]:
@@ -367,7 +369,8 @@ def _is_call(tokens, kinds: list[str], i: int, clause: str | None, parser) -> bo
     if kinds[i + 1] != "L_PAREN":  # CURRENT_DATE, CURRENT_TIMESTAMP, ...
         return before != "DOT"
     if (kinds[i + 2] == "WHERE"  # COUNT(*) FILTER (WHERE ...)
-            or before in _BEFORE_TYPE_OR_ALIAS or before == "STAR"  # * REPLACE (...)
+            or before in _BEFORE_TYPE_OR_ALIAS
+            or (before == "STAR" and token.text.upper() in _STAR_MODIFIERS)  # * REPLACE (...)
             or (clause == "WITH" and before in _BEFORE_CTE)  # WITH spine(period) AS (...)
             or (token.text.upper() == "GROUP" and tokens[i - 1].text.upper() == "WITHIN")):
         return False

@@ -47,7 +47,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 HOUR, DAY, US = 3_600, 86_400, 1_000_000
-BATCH = 1_000_000
+BATCH = 500_000  # rows read at a time
 TS = pa.timestamp("us")
 STATUS = ["new", "mql", "sql", "converted", "disqualified"]
 STAGE = ["prospecting", "qualification", "proposal", "negotiation", "won", "lost"]
@@ -90,9 +90,10 @@ def write(out: Path, cal, rng) -> dict[str, int]:
 
 
 class World:
-    """What the derived tables need of the written ones: per-id arrays of opportunities (close,
-    stage, account), the lead of each converted opportunity, and per lead its status and
-    its owner's region; reps and accounts grouped by region."""
+    """What the derived tables need of the written ones, read batch by batch: per-id arrays
+    of opportunities (close, stage, account; ids run from 1 to the row count), the lead of
+    each converted opportunity (sorted, for a binary search), per lead its status and its
+    owner's region (a byte each); reps and accounts grouped by region."""
 
     def __init__(self, out: Path) -> None:
         reps = pq.read_table(out / "reps.parquet", columns=["rep_id", "region"])
@@ -101,20 +102,28 @@ class World:
         self.account_owner = by_id(ints(accounts["account_id"]), ints(accounts["owner_rep_id"]))
         self.reps_of = Members(ints(reps["rep_id"]), codes(reps["region"], REGIONS))
         self.accounts_of = Members(ints(accounts["account_id"]), codes(accounts["region"], REGIONS))
-        opps = pq.read_table(out / "opportunities.parquet",
-                             columns=["opportunity_id", "account_id", "lead_id", "closed_at", "stage"])
-        ids = ints(opps["opportunity_id"])
-        self.opp_closed = by_id(ids, seconds(opps["closed_at"]))
-        self.opp_stage = by_id(ids, codes(opps["stage"], STAGE))
-        self.opp_account = by_id(ids, ints(opps["account_id"]))
-        lead = ints(opps["lead_id"])
-        order = np.argsort(lead[lead >= 0], kind="stable")
-        self.converted_lead, self.opp_of_lead = lead[lead >= 0][order], ids[lead >= 0][order]
-        leads = pq.read_table(out / "leads.parquet", columns=["lead_id", "status", "owner_rep_id"])
-        lead_ids = ints(leads["lead_id"])
-        self.lead_status = by_id(lead_ids, codes(leads["status"], STATUS)).astype(np.int8)
-        owner_region = self.rep_region[np.maximum(ints(leads["owner_rep_id"]), 0)]
-        self.lead_region = by_id(lead_ids, owner_region).astype(np.int8)
+        n_opps, n_leads = (pq.ParquetFile(out / f"{t}.parquet").metadata.num_rows + 1
+                           for t in ("opportunities", "leads"))
+        self.opp_closed = np.full(n_opps, -1, np.int64)
+        self.opp_stage = np.full(n_opps, -1, np.int8)
+        self.opp_account = np.full(n_opps, -1, np.int64)
+        converted, opp_of = [], []
+        for b in batches(out / "opportunities.parquet",
+                         ["opportunity_id", "account_id", "lead_id", "closed_at", "stage"]):
+            ids, lead = ints(b["opportunity_id"]), ints(b["lead_id"])
+            self.opp_closed[ids], self.opp_account[ids] = seconds(b["closed_at"]), ints(b["account_id"])
+            self.opp_stage[ids] = codes(b["stage"], STAGE)
+            converted.append(lead[lead >= 0])
+            opp_of.append(ids[lead >= 0])
+        lead, opp = np.concatenate(converted), np.concatenate(opp_of)
+        order = np.argsort(lead, kind="stable")
+        self.converted_lead, self.opp_of_lead = lead[order], opp[order]
+        self.lead_status = np.full(n_leads, -1, np.int8)
+        self.lead_region = np.full(n_leads, -1, np.int8)
+        for b in batches(out / "leads.parquet", ["lead_id", "status", "owner_rep_id"]):
+            ids = ints(b["lead_id"])
+            self.lead_status[ids] = codes(b["status"], STATUS)
+            self.lead_region[ids] = self.rep_region[np.maximum(ints(b["owner_rep_id"]), 0)]
 
     def opportunity(self, lead: np.ndarray) -> np.ndarray:
         """The opportunity each lead became, -1 for none."""
@@ -186,7 +195,8 @@ def choose_rows(rng, probs: np.ndarray) -> np.ndarray:
 class Writer:
     def __init__(self, out: Path, name: str) -> None:
         self.name, self.rows = name, 0
-        self.schema = pa.schema(SCHEMAS[name])
+        self.schema = pa.schema([(f, pa.dictionary(pa.int8(), pa.string()) if f in CATEGORIES else t)
+                                 for f, t in SCHEMAS[name]])
         self.file = pq.ParquetWriter(out / f"{name}.parquet", self.schema, compression="zstd",
                                      compression_level=1, store_schema=False)
 
@@ -201,8 +211,8 @@ class Writer:
 
 
 def arrow(name: str, values: np.ndarray, typ: pa.DataType) -> pa.Array:
-    if name in CATEGORIES:
-        return pa.array(np.array(CATEGORIES[name], object)[values], typ)
+    if name in CATEGORIES:  # dictionary-encoded; with no schema stored, readers see strings
+        return pa.DictionaryArray.from_arrays(pa.array(values.astype(np.int8)), pa.array(CATEGORIES[name]))
     scale = US if pa.types.is_timestamp(typ) else 1
     return pa.array(values * scale, typ, mask=values < 0)
 

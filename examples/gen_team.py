@@ -30,8 +30,8 @@ Model
   life (first subscription start to last cancellation, or the period's end), conversations
   with its owner rep; users (by segment) who log in (one session per login, durations
   log-normal) and open support tickets, each a Poisson process following the daily
-  intensity. Usage tables scale sublinearly: users and sessions are capped (USERS_CAP,
-  SESSIONS_CAP) by thinning the rates.
+  intensity. These tables scale sublinearly: users, sessions and conversations are capped
+  (USERS_CAP, SESSIONS_CAP, CONVERSATIONS_CAP: expected rows) by thinning the rates.
 
 Everything is vectorised with numpy; the per-row tables are simulated month by month (the
 opportunities are read in batches), so memory stays bounded at any scale. Times are int64
@@ -74,7 +74,7 @@ COMPETITORS = ["Rivalsoft", "Pipewise", "Northbeam CRM"]
 USERS_BY_SEGMENT = np.array([2.0, 5.0, 12.0])  # mean users per customer account
 SESSIONS_PER_USER_MONTH, TICKETS_PER_USER_MONTH = 1.6, np.array([0.12, 0.09, 0.07])
 CONVERSATIONS_PER_MONTH = np.array([0.6, 1.2, 2.5])  # per customer account, by segment
-USERS_CAP, SESSIONS_CAP = 400_000, 4_000_000
+USERS_CAP, SESSIONS_CAP, CONVERSATIONS_CAP = 400_000, 4_000_000, 2_000_000
 CHANNELS, PRIORITIES = ["call", "video", "email", "in_person"], ["low", "normal", "high", "urgent"]
 TS, DATE, I64, F64, STR = pa.timestamp("us"), pa.date32(), pa.int64(), pa.float64(), pa.string()
 SCHEMAS = {name: pa.schema(fields) for name, fields in {
@@ -496,7 +496,10 @@ def write_usage(out: Path, rng: Rng, cal, segment: np.ndarray, owner_rep: np.nda
         SESSIONS_PER_USER_MONTH * user_months, 1.0))
     sessions_per = np.full(len(users["user_id"]), session_rate)
     tickets_per = TICKETS_PER_USER_MONTH[users["segment"]]
+    customer_months = np.maximum(end - start, 0).sum() / (YEAR / 12)
     talks_per = CONVERSATIONS_PER_MONTH[segment]
+    talks_per = talks_per * min(1.0, CONVERSATIONS_CAP / max(
+        float(np.mean(talks_per)) * customer_months, 1.0))
     writers = {n: Writer(out, n) for n in ("client_conversations", "product_sessions",
                                            "support_tickets")}
     next_id = dict.fromkeys(writers, 1)

@@ -11,7 +11,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from .. import sql
-from ..model import EntityMetric
+from ..model import NO_TIME, EntityMetric
 
 if TYPE_CHECKING:
     from ..catalog import Catalog, Dimension, ResolvedSource
@@ -79,7 +79,7 @@ def _columns(catalog: Catalog, name: str, dims: list[str]) -> Iterator[tuple[str
             continue
         joins = {j.alias: j.to for j in catalog.sources[side.source].model.joins}
         aliases = {side.source: side.source, "": side.source, **joins}
-        if side.time:
+        if side.time and side.time != NO_TIME:  # `time: none`: rows without a time column
             yield side.source, side.time
         for tree in (side.expr, *side.filters):
             yield from _named(tree, aliases)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
+from support import PROJECT_DIR
 from support.oracle_kpis import ORACLES, enrich, expected, mismatches
 
 # The dimensions each metric is tested grouped by (one or two it allows). Together they cover
@@ -136,9 +139,17 @@ def check(table, want):
     assert not problems, "engine differs from the pandas oracle:\n" + "\n".join(problems)
 
 
+def _checked_elsewhere() -> set[str]:
+    """The KPIs of the catalog files that an oracle module of their own names, as "x.yml"
+    (tests/oracles/test_*_kpis.py, which checks each of them against its own oracle)."""
+    modules = " ".join(p.read_text() for p in Path(__file__).parent.glob("test_*_kpis.py"))
+    return {m["name"] for f in PROJECT_DIR.glob("*.yml") if f'"{f.name}"' in modules
+            for m in (yaml.safe_load(f.read_text()) or {}).get("metrics", [])}
+
+
 def test_every_catalog_metric_has_an_oracle(project):
-    assert set(project.metrics) == set(ORACLES)
-    assert set(project.metrics) == set(DIMS)
+    assert set(project.metrics) - _checked_elsewhere() == set(ORACLES)
+    assert set(project.metrics) - _checked_elsewhere() == set(DIMS)
 
 
 @pytest.mark.parametrize("metric", METRICS)

@@ -48,3 +48,14 @@ def test_readme_output_is_what_the_command_prints(cli, command, rows):
     printed = {" ".join(line.split()) for line in result.stdout.splitlines()}
     for row in rows:
         assert " ".join(row.split()) in printed, f"README shows a row not printed: {row}"
+
+
+def test_readme_catalog_table_names_every_metric():
+    """The catalog table lists every KPI of metrics/ (read with PyYAML, not the engine)."""
+    import yaml
+
+    listed = set(re.findall(r"^\| `[a-z_]+\.yml` \| `([a-z0-9_]+)` \|", README, flags=re.M))
+    defined = {m["name"] for f in (ROOT / "metrics").glob("*.yml")
+               if not f.name.endswith(".test.yml") and f.name != "project.yml"
+               for m in (yaml.safe_load(f.read_text()) or {}).get("metrics", []) or []}
+    assert defined and listed == defined
