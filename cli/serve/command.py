@@ -23,11 +23,12 @@ def serve(project: Path | None, host: str, port: int, *, target: str | None,
     from .http import create_app
     from .service import Service
 
+    limits = {"connect_timeout": connect_timeout, "timeout": timeout,
+              "max_concurrent": max_concurrent, "max_rows": max_rows, "cache_ttl": cache_ttl}
+
     _logging(verbose)
     service = Service(project, target=target, connection=connection,
-                      profiles_dir=profiles_dir, tokens_file=tokens,
-                      connect_timeout=connect_timeout, timeout=timeout,
-                      max_concurrent=max_concurrent, max_rows=max_rows, cache_ttl=cache_ttl)
+                      profiles_dir=profiles_dir, tokens_file=tokens, **limits)
     try:
         service.check_listen(host)
         service.check_connection()
@@ -74,11 +75,12 @@ def serve_mcp(project: Path | None, transport: str, host: str, port: int, *,
     from .mcp import PATH, MetricsMcp
     from .service import Service
 
+    limits = {"connect_timeout": connect_timeout, "timeout": timeout,
+              "max_concurrent": max_concurrent, "max_rows": max_rows, "cache_ttl": cache_ttl}
+
     _logging(verbose)
     service = Service(project, target=target, connection=connection,
-                      profiles_dir=profiles_dir, tokens_file=tokens,
-                      connect_timeout=connect_timeout, timeout=timeout,
-                      max_concurrent=max_concurrent, max_rows=max_rows, cache_ttl=cache_ttl)
+                      profiles_dir=profiles_dir, tokens_file=tokens, **limits)
     try:
         if transport == "http":
             service.check_listen(host)

@@ -17,6 +17,8 @@ them instead of skipping (tests/conftest.py).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import io
 import os
 import shutil
@@ -65,17 +67,19 @@ def make_project(folder: Path, publish: dict) -> Path:
 # ----------------------------------------------------------------------------- the engines
 
 
-class Backend:
+class Backend(ABC):
     """One engine as the tests see it: how the CLI reaches a sample on it, and SQL of the
     test's own (a connection of its own, opened per call)."""
 
     name = dialect = ""
 
+    @abstractmethod
     def flags(self, sample: str) -> list[str]:
-        raise NotImplementedError
+        """Each engine's own."""
 
+    @abstractmethod
     def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
-        raise NotImplementedError
+        """Each engine's own."""
 
     def run(self, sql: str) -> None:
         self.rows(sql)
@@ -104,8 +108,9 @@ class Backend:
     def drop(self, schema: str) -> None:
         self.run(f"DROP SCHEMA IF EXISTS {self.quote(schema)} CASCADE")
 
+    @abstractmethod
     def comments(self, schema: str, view: str) -> tuple[str | None, dict[str, str | None]]:
-        raise NotImplementedError
+        """Each engine's own."""
 
     def seed_only(self, schema: str, tables: list[str]) -> None:
         """A sample of only these tables, in a schema of its own."""
@@ -115,8 +120,9 @@ class Backend:
             for name in tables:
                 writer.load_table(name, pq.read_table(DATA_DIR / f"{name}.parquet"), schema)
 
+    @abstractmethod
     def writer(self):
-        raise NotImplementedError
+        """Each engine's own."""
 
 
 class Postgres(Backend):
