@@ -1,0 +1,56 @@
+WITH agg_product_sessions_started_at AS (
+  SELECT
+    CAST(TIMESTAMP_TRUNC(product_sessions.started_at, MONTH) AS DATE) AS period,
+    accounts.segment AS segment,
+    COUNT(DISTINCT product_sessions.user_id) AS active_users__num
+  FROM product_sessions AS product_sessions
+  LEFT JOIN accounts AS accounts
+    ON product_sessions.account_id = accounts.account_id
+  WHERE
+    NOT product_sessions.started_at IS NULL
+  GROUP BY
+    CAST(TIMESTAMP_TRUNC(product_sessions.started_at, MONTH) AS DATE),
+    accounts.segment
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM agg_product_sessions_started_at
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS period
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.segment AS segment
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      segment
+    FROM agg_product_sessions_started_at
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.segment AS segment,
+  COALESCE(agg_product_sessions_started_at.active_users__num, 0) AS active_users
+FROM grid
+LEFT JOIN agg_product_sessions_started_at
+  ON agg_product_sessions_started_at.period = grid.period
+  AND agg_product_sessions_started_at.segment IS NOT DISTINCT FROM grid.segment
+ORDER BY
+  grid.period,
+  grid.segment

@@ -1,0 +1,81 @@
+WITH agg_mrr_snapshots_snapshot_date_last AS (
+  SELECT
+    period,
+    segment,
+    paying_accounts__num
+  FROM (
+    SELECT
+      *,
+      MAX(snapshot_day) OVER (PARTITION BY period) AS last_day
+    FROM (
+      SELECT
+        CAST(TIMESTAMP_TRUNC(mrr_snapshots.snapshot_date, MONTH) AS DATE) AS period,
+        accounts.segment AS segment,
+        CAST(mrr_snapshots.snapshot_date AS DATE) AS snapshot_day,
+        COUNT(*) AS paying_accounts__num
+      FROM mrr_snapshots AS mrr_snapshots
+      LEFT JOIN accounts AS accounts
+        ON mrr_snapshots.account_id = accounts.account_id
+      WHERE
+        NOT mrr_snapshots.snapshot_date IS NULL AND mrr_snapshots.mrr > 0
+      GROUP BY
+        CAST(TIMESTAMP_TRUNC(mrr_snapshots.snapshot_date, MONTH) AS DATE),
+        accounts.segment,
+        CAST(mrr_snapshots.snapshot_date AS DATE)
+    ) AS per_day
+  ) AS ranked
+  WHERE
+    snapshot_day = last_day
+), bounds AS (
+  SELECT
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
+  FROM (
+    SELECT
+      MIN(period) AS lo,
+      MAX(period) AS hi
+    FROM agg_mrr_snapshots_snapshot_date_last
+    UNION ALL
+    SELECT
+      CAST(TIMESTAMP_TRUNC(MIN(mrr_snapshots.snapshot_date), MONTH) AS DATE) AS lo,
+      CAST(TIMESTAMP_TRUNC(MAX(mrr_snapshots.snapshot_date), MONTH) AS DATE) AS hi
+    FROM mrr_snapshots AS mrr_snapshots
+  ) AS scans
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS period
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.segment AS segment
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      segment
+    FROM agg_mrr_snapshots_snapshot_date_last
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.segment AS segment,
+  COALESCE(agg_mrr_snapshots_snapshot_date_last.paying_accounts__num, 0) AS paying_accounts
+FROM grid
+LEFT JOIN agg_mrr_snapshots_snapshot_date_last
+  ON agg_mrr_snapshots_snapshot_date_last.period = grid.period
+  AND agg_mrr_snapshots_snapshot_date_last.segment IS NOT DISTINCT FROM grid.segment
+ORDER BY
+  grid.period,
+  grid.segment

@@ -1,0 +1,54 @@
+WITH agg_support_tickets_opened_at AS (
+  SELECT
+    CAST(TIMESTAMP_TRUNC(support_tickets.opened_at, MONTH) AS DATE) AS period,
+    support_tickets.priority AS priority,
+    COUNT(*) AS support_tickets__num
+  FROM support_tickets AS support_tickets
+  WHERE
+    NOT support_tickets.opened_at IS NULL
+  GROUP BY
+    CAST(TIMESTAMP_TRUNC(support_tickets.opened_at, MONTH) AS DATE),
+    support_tickets.priority
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM agg_support_tickets_opened_at
+), spine AS (
+  SELECT
+    period
+  FROM UNNEST(GENERATE_DATE_ARRAY(
+    (
+      SELECT
+        lo
+      FROM bounds
+    ),
+    (
+      SELECT
+        hi
+      FROM bounds
+    ),
+    INTERVAL '1' MONTH
+  )) AS period
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.priority AS priority
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      priority
+    FROM agg_support_tickets_opened_at
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.priority AS priority,
+  COALESCE(agg_support_tickets_opened_at.support_tickets__num, 0) AS support_tickets
+FROM grid
+LEFT JOIN agg_support_tickets_opened_at
+  ON agg_support_tickets_opened_at.period = grid.period
+  AND agg_support_tickets_opened_at.priority IS NOT DISTINCT FROM grid.priority
+ORDER BY
+  grid.period,
+  grid.priority

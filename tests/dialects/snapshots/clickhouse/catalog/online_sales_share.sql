@@ -1,0 +1,86 @@
+WITH agg_sales_orders_ordered_at AS (
+  SELECT
+    CAST(dateTrunc('MONTH', sales_orders.ordered_at) AS Nullable(DATE)) AS period,
+    locations.region AS location_region,
+    SUM(CASE WHEN locations.channel = 'online' THEN sales_orders.units END) AS online_sales_share__num,
+    SUM(sales_orders.units) AS online_sales_share__den
+  FROM sales_orders AS sales_orders
+  LEFT JOIN locations AS locations
+    ON sales_orders.location_id = locations.location_id
+  WHERE
+    NOT (
+      sales_orders.ordered_at IS NULL
+    )
+  GROUP BY
+    CAST(dateTrunc('MONTH', sales_orders.ordered_at) AS Nullable(DATE)),
+    locations.region
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM agg_sales_orders_ordered_at
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS Nullable(DATE)) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATE_DIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATE_ADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS Nullable(DATE)) <= bounds.hi
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.location_region AS location_region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      location_region
+    FROM agg_sales_orders_ordered_at
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.location_region AS location_region,
+  CAST(COALESCE(agg_sales_orders_ordered_at.online_sales_share__num, 0) AS Nullable(Float64)) / nullIf(COALESCE(agg_sales_orders_ordered_at.online_sales_share__den, 0), 0) AS online_sales_share
+FROM grid
+LEFT JOIN agg_sales_orders_ordered_at
+  ON agg_sales_orders_ordered_at.period = grid.period
+  AND agg_sales_orders_ordered_at.location_region IS NOT DISTINCT FROM grid.location_region
+ORDER BY
+  grid.period,
+  grid.location_region

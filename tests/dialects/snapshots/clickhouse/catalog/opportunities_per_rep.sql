@@ -1,0 +1,180 @@
+WITH ent_opportunities_per_rep AS (
+  SELECT
+    per_entity.period AS period,
+    population.region AS region,
+    AVG(per_entity.opportunities_created) AS opportunities_per_rep__ent
+  FROM (
+    WITH ent_opportunities_per_rep__agg_opportunities_created_at AS (
+      SELECT
+        CAST(dateTrunc('MONTH', opportunities.created_at) AS Nullable(DATE)) AS period,
+        reps.rep_name AS rep,
+        COUNT(*) AS opportunities_created__num
+      FROM opportunities AS opportunities
+      LEFT JOIN reps AS reps
+        ON opportunities.owner_rep_id = reps.rep_id
+      WHERE
+        NOT (
+          opportunities.created_at IS NULL
+        )
+      GROUP BY
+        CAST(dateTrunc('MONTH', opportunities.created_at) AS Nullable(DATE)),
+        reps.rep_name
+    ), ent_opportunities_per_rep__bounds AS (
+      SELECT
+        MIN(period) AS lo,
+        MAX(period) AS hi
+      FROM ent_opportunities_per_rep__agg_opportunities_created_at
+    ), ent_opportunities_per_rep__digits AS (
+      SELECT
+        0 AS d
+      UNION ALL
+      SELECT
+        1 AS d
+      UNION ALL
+      SELECT
+        2 AS d
+      UNION ALL
+      SELECT
+        3 AS d
+      UNION ALL
+      SELECT
+        4 AS d
+      UNION ALL
+      SELECT
+        5 AS d
+      UNION ALL
+      SELECT
+        6 AS d
+      UNION ALL
+      SELECT
+        7 AS d
+      UNION ALL
+      SELECT
+        8 AS d
+      UNION ALL
+      SELECT
+        9 AS d
+    ), ent_opportunities_per_rep__spine AS (
+      SELECT
+        CAST(DATE_ADD(
+          MONTH,
+          d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000,
+          ent_opportunities_per_rep__bounds.lo
+        ) AS Nullable(DATE)) AS period
+      FROM ent_opportunities_per_rep__digits AS d0
+      CROSS JOIN ent_opportunities_per_rep__digits AS d1
+      CROSS JOIN ent_opportunities_per_rep__digits AS d2
+      CROSS JOIN ent_opportunities_per_rep__digits AS d3
+      CROSS JOIN ent_opportunities_per_rep__bounds
+      WHERE
+        (
+          d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+        ) * 28 <= DATE_DIFF(DAY, ent_opportunities_per_rep__bounds.lo, ent_opportunities_per_rep__bounds.hi)
+        AND CAST(DATE_ADD(
+          MONTH,
+          d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000,
+          ent_opportunities_per_rep__bounds.lo
+        ) AS Nullable(DATE)) <= ent_opportunities_per_rep__bounds.hi
+    ), ent_opportunities_per_rep__grid AS (
+      SELECT
+        ent_opportunities_per_rep__spine.period AS period,
+        dims.rep AS rep
+      FROM ent_opportunities_per_rep__spine
+      CROSS JOIN (
+        SELECT DISTINCT
+          reps.rep_name AS rep
+        FROM reps AS reps
+      ) AS dims
+    )
+    SELECT
+      ent_opportunities_per_rep__grid.period AS period,
+      ent_opportunities_per_rep__grid.rep AS rep,
+      COALESCE(
+        ent_opportunities_per_rep__agg_opportunities_created_at.opportunities_created__num,
+        0
+      ) AS opportunities_created
+    FROM ent_opportunities_per_rep__grid
+    LEFT JOIN ent_opportunities_per_rep__agg_opportunities_created_at
+      ON ent_opportunities_per_rep__agg_opportunities_created_at.period = ent_opportunities_per_rep__grid.period
+      AND ent_opportunities_per_rep__agg_opportunities_created_at.rep IS NOT DISTINCT FROM ent_opportunities_per_rep__grid.rep
+  ) AS per_entity
+  INNER JOIN (
+    SELECT DISTINCT
+      reps.region AS region,
+      reps.rep_name AS rep
+    FROM reps AS reps
+  ) AS population
+    ON per_entity.rep = population.rep
+  GROUP BY
+    per_entity.period,
+    population.region
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM ent_opportunities_per_rep
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS Nullable(DATE)) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATE_DIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATE_ADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS Nullable(DATE)) <= bounds.hi
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.region AS region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM ent_opportunities_per_rep
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.region AS region,
+  ent_opportunities_per_rep.opportunities_per_rep__ent AS opportunities_per_rep
+FROM grid
+LEFT JOIN ent_opportunities_per_rep
+  ON ent_opportunities_per_rep.period = grid.period
+  AND ent_opportunities_per_rep.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region

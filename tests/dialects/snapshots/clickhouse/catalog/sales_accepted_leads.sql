@@ -1,0 +1,85 @@
+WITH agg_lead_handoffs_accepted_at AS (
+  SELECT
+    CAST(dateTrunc('MONTH', lead_handoffs.accepted_at) AS Nullable(DATE)) AS period,
+    reps.region AS region,
+    COUNT(*) AS sales_accepted_leads__num
+  FROM lead_handoffs AS lead_handoffs
+  LEFT JOIN reps AS reps
+    ON lead_handoffs.sdr_rep_id = reps.rep_id
+  WHERE
+    NOT (
+      lead_handoffs.accepted_at IS NULL
+    )
+  GROUP BY
+    CAST(dateTrunc('MONTH', lead_handoffs.accepted_at) AS Nullable(DATE)),
+    reps.region
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM agg_lead_handoffs_accepted_at
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS Nullable(DATE)) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATE_DIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATE_ADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS Nullable(DATE)) <= bounds.hi
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.region AS region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM agg_lead_handoffs_accepted_at
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.region AS region,
+  COALESCE(agg_lead_handoffs_accepted_at.sales_accepted_leads__num, 0) AS sales_accepted_leads
+FROM grid
+LEFT JOIN agg_lead_handoffs_accepted_at
+  ON agg_lead_handoffs_accepted_at.period = grid.period
+  AND agg_lead_handoffs_accepted_at.region IS NOT DISTINCT FROM grid.region
+ORDER BY
+  grid.period,
+  grid.region

@@ -1,0 +1,85 @@
+WITH agg_product_sessions_started_at AS (
+  SELECT
+    CAST(dateTrunc('MONTH', product_sessions.started_at) AS Nullable(DATE)) AS period,
+    accounts.segment AS segment,
+    AVG(product_sessions.duration_seconds / 60.0) AS session_duration__num
+  FROM product_sessions AS product_sessions
+  LEFT JOIN accounts AS accounts
+    ON product_sessions.account_id = accounts.account_id
+  WHERE
+    NOT (
+      product_sessions.started_at IS NULL
+    )
+  GROUP BY
+    CAST(dateTrunc('MONTH', product_sessions.started_at) AS Nullable(DATE)),
+    accounts.segment
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM agg_product_sessions_started_at
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS Nullable(DATE)) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATE_DIFF(DAY, bounds.lo, bounds.hi)
+    AND CAST(DATE_ADD(MONTH, d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000, bounds.lo) AS Nullable(DATE)) <= bounds.hi
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.segment AS segment
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      segment
+    FROM agg_product_sessions_started_at
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.segment AS segment,
+  agg_product_sessions_started_at.session_duration__num AS session_duration
+FROM grid
+LEFT JOIN agg_product_sessions_started_at
+  ON agg_product_sessions_started_at.period = grid.period
+  AND agg_product_sessions_started_at.segment IS NOT DISTINCT FROM grid.segment
+ORDER BY
+  grid.period,
+  grid.segment

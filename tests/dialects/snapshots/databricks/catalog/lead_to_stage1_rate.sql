@@ -1,0 +1,77 @@
+WITH agg_lead_journeys_created_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', lead_journeys.created_at) AS DATE) AS period,
+    COALESCE(lead_journeys.lead_source, 'unknown') AS lead_source,
+    COUNT(CASE WHEN NOT lead_journeys.stage1_at IS NULL THEN 1 END) AS lead_to_stage1_rate__num,
+    COUNT(*) AS lead_to_stage1_rate__den
+  FROM (
+    SELECT
+      l.lead_id AS lead_id,
+      l.created_at AS created_at,
+      l.lead_source AS lead_source,
+      l.owner_rep_id AS owner_rep_id,
+      l.mql_at,
+      l.sql_at,
+      h.passed_at,
+      h.accepted_at,
+      s.stage1_at,
+      s.stage2_at,
+      CASE WHEN o.stage = 'won' THEN o.closed_at END AS won_at
+    FROM leads AS l
+    LEFT JOIN lead_handoffs AS h
+      ON h.lead_id = l.lead_id
+    LEFT JOIN opportunities AS o
+      ON o.lead_id = l.lead_id
+    LEFT JOIN opportunity_stages AS s
+      ON s.opportunity_id = o.opportunity_id
+  ) AS lead_journeys
+  WHERE
+    NOT lead_journeys.created_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', lead_journeys.created_at) AS DATE),
+    COALESCE(lead_journeys.lead_source, 'unknown')
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM agg_lead_journeys_created_at
+), spine AS (
+  SELECT
+    period
+  FROM EXPLODE(
+    SEQUENCE(
+      (
+        SELECT
+          lo
+        FROM bounds
+      ),
+      (
+        SELECT
+          hi
+        FROM bounds
+      ),
+      INTERVAL '1' MONTH
+    )
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.lead_source AS lead_source
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      lead_source
+    FROM agg_lead_journeys_created_at
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.lead_source AS lead_source,
+  CAST(COALESCE(agg_lead_journeys_created_at.lead_to_stage1_rate__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_lead_journeys_created_at.lead_to_stage1_rate__den, 0), 0) AS lead_to_stage1_rate
+FROM grid
+LEFT JOIN agg_lead_journeys_created_at
+  ON agg_lead_journeys_created_at.period = grid.period
+  AND agg_lead_journeys_created_at.lead_source IS NOT DISTINCT FROM grid.lead_source
+ORDER BY
+  grid.period,
+  grid.lead_source

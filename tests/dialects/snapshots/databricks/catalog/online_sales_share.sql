@@ -1,0 +1,59 @@
+WITH agg_sales_orders_ordered_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', sales_orders.ordered_at) AS DATE) AS period,
+    locations.region AS location_region,
+    SUM(CASE WHEN locations.channel = 'online' THEN sales_orders.units END) AS online_sales_share__num,
+    SUM(sales_orders.units) AS online_sales_share__den
+  FROM sales_orders AS sales_orders
+  LEFT JOIN locations AS locations
+    ON sales_orders.location_id = locations.location_id
+  WHERE
+    NOT sales_orders.ordered_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', sales_orders.ordered_at) AS DATE),
+    locations.region
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM agg_sales_orders_ordered_at
+), spine AS (
+  SELECT
+    period
+  FROM EXPLODE(
+    SEQUENCE(
+      (
+        SELECT
+          lo
+        FROM bounds
+      ),
+      (
+        SELECT
+          hi
+        FROM bounds
+      ),
+      INTERVAL '1' MONTH
+    )
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.location_region AS location_region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      location_region
+    FROM agg_sales_orders_ordered_at
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.location_region AS location_region,
+  CAST(COALESCE(agg_sales_orders_ordered_at.online_sales_share__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_sales_orders_ordered_at.online_sales_share__den, 0), 0) AS online_sales_share
+FROM grid
+LEFT JOIN agg_sales_orders_ordered_at
+  ON agg_sales_orders_ordered_at.period = grid.period
+  AND agg_sales_orders_ordered_at.location_region IS NOT DISTINCT FROM grid.location_region
+ORDER BY
+  grid.period,
+  grid.location_region

@@ -1,0 +1,80 @@
+WITH agg_outreach_touches_occurred_at AS (
+  SELECT
+    CAST(DATE_TRUNC('MONTH', outreach_touches.occurred_at) AS DATE) AS period,
+    outreach_touches.activity_type AS touch_type,
+    COUNT(CASE WHEN NOT outreach_touches.first_replied_at IS NULL THEN 1 END) AS reply_rate__num,
+    COUNT(*) AS reply_rate__den
+  FROM (
+    SELECT
+      a.activity_id AS activity_id,
+      a.rep_id,
+      a.lead_id,
+      a.activity_type,
+      a.occurred_at,
+      r.first_replied_at
+    FROM activities AS a
+    LEFT JOIN (
+      SELECT
+        activity_id,
+        MIN(replied_at) AS first_replied_at
+      FROM replies AS replies
+      GROUP BY
+        activity_id
+    ) AS r
+      ON r.activity_id = a.activity_id
+    WHERE
+      NOT a.lead_id IS NULL AND a.activity_type IN ('call', 'email')
+  ) AS outreach_touches
+  WHERE
+    NOT outreach_touches.occurred_at IS NULL
+  GROUP BY
+    CAST(DATE_TRUNC('MONTH', outreach_touches.occurred_at) AS DATE),
+    outreach_touches.activity_type
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM agg_outreach_touches_occurred_at
+), spine AS (
+  SELECT
+    period
+  FROM EXPLODE(
+    SEQUENCE(
+      (
+        SELECT
+          lo
+        FROM bounds
+      ),
+      (
+        SELECT
+          hi
+        FROM bounds
+      ),
+      INTERVAL '1' MONTH
+    )
+  ) AS periods(period)
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.touch_type AS touch_type
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      touch_type
+    FROM agg_outreach_touches_occurred_at
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.touch_type AS touch_type,
+  CASE
+    WHEN COALESCE(agg_outreach_touches_occurred_at.reply_rate__den, 0) >= 20
+    THEN CAST(COALESCE(agg_outreach_touches_occurred_at.reply_rate__num, 0) AS DOUBLE) / NULLIF(COALESCE(agg_outreach_touches_occurred_at.reply_rate__den, 0), 0)
+  END AS reply_rate
+FROM grid
+LEFT JOIN agg_outreach_touches_occurred_at
+  ON agg_outreach_touches_occurred_at.period = grid.period
+  AND agg_outreach_touches_occurred_at.touch_type IS NOT DISTINCT FROM grid.touch_type
+ORDER BY
+  grid.period,
+  grid.touch_type

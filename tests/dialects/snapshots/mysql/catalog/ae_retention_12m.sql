@@ -1,0 +1,125 @@
+WITH agg_headcount_snapshot_date_last AS (
+  SELECT
+    period,
+    ae_retained_12m__num,
+    ae_headcount__num
+  FROM (
+    SELECT
+      *,
+      MAX(snapshot_day) OVER (PARTITION BY period) AS last_day
+    FROM (
+      SELECT
+        CAST(DATE_ADD(
+          '0000-01-01 00:00:00',
+          INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', headcount.snapshot_date)) MONTH
+        ) AS DATE) AS period,
+        CAST(headcount.snapshot_date AS DATE) AS snapshot_day,
+        COUNT(
+          CASE
+            WHEN DATEDIFF(
+              DATE_ADD(
+                '0000-01-01 00:00:00',
+                INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', headcount.snapshot_date)) MONTH
+              ),
+              DATE_ADD(
+                '0000-01-01 00:00:00',
+                INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', headcount.hired_at)) MONTH
+              )
+            ) >= 360
+            THEN 1
+          END
+        ) AS ae_retained_12m__num,
+        COUNT(*) AS ae_headcount__num
+      FROM headcount AS headcount
+      WHERE
+        NOT headcount.snapshot_date IS NULL AND headcount.role = 'AE'
+      GROUP BY
+        CAST(DATE_ADD(
+          '0000-01-01 00:00:00',
+          INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', headcount.snapshot_date)) MONTH
+        ) AS DATE),
+        CAST(headcount.snapshot_date AS DATE)
+    ) AS per_day
+  ) AS ranked
+  WHERE
+    snapshot_day = last_day
+), bounds AS (
+  SELECT
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
+  FROM (
+    SELECT
+      MIN(period) AS lo,
+      MAX(period) AS hi
+    FROM agg_headcount_snapshot_date_last
+    UNION ALL
+    SELECT
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', MIN(headcount.snapshot_date))) MONTH
+      ) AS DATE) AS lo,
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', MAX(headcount.snapshot_date))) MONTH
+      ) AS DATE) AS hi
+    FROM headcount AS headcount
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(bounds.hi, bounds.lo)
+    AND CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) <= bounds.hi
+)
+SELECT
+  spine.period AS period,
+  CAST((
+    COALESCE(agg_headcount_snapshot_date_last.ae_retained_12m__num, 0)
+  ) AS DOUBLE) / NULLIF(
+    (
+      LAG(COALESCE(agg_headcount_snapshot_date_last.ae_headcount__num, 0), 12) OVER (ORDER BY spine.period)
+    ),
+    0
+  ) AS ae_retention_12m
+FROM spine
+LEFT JOIN agg_headcount_snapshot_date_last
+  ON agg_headcount_snapshot_date_last.period = spine.period
+ORDER BY
+  spine.period

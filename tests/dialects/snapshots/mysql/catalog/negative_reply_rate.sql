@@ -1,0 +1,129 @@
+WITH ent_negative_reply_rate AS (
+  SELECT
+    per_entity.period AS period,
+    per_entity.region AS region,
+    CAST(COUNT(CASE WHEN per_entity.prospect_latest_sentiment = 0 THEN 1 END) AS DOUBLE) / NULLIF(COUNT(per_entity.prospect_latest_sentiment), 0) AS negative_reply_rate__ent
+  FROM (
+    WITH ent_negative_reply_rate__agg_replies_replied_at AS (
+      SELECT
+        CAST(DATE_ADD(
+          '0000-01-01 00:00:00',
+          INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', replies.replied_at)) MONTH
+        ) AS DATE) AS period,
+        reps.region AS region,
+        replies.lead_id AS prospect,
+        (
+          CASE
+            WHEN MAX(replies.replied_at) = MAX(CASE WHEN replies.sentiment = 'positive' THEN replies.replied_at END)
+            THEN 2
+            WHEN MAX(replies.replied_at) = MAX(CASE WHEN replies.sentiment = 'neutral' THEN replies.replied_at END)
+            THEN 1
+            WHEN MAX(replies.replied_at) = MAX(CASE WHEN replies.sentiment = 'negative' THEN replies.replied_at END)
+            THEN 0
+          END
+        ) AS prospect_latest_sentiment__num
+      FROM replies AS replies
+      LEFT JOIN reps AS reps
+        ON replies.rep_id = reps.rep_id
+      WHERE
+        NOT replies.replied_at IS NULL
+      GROUP BY
+        CAST(DATE_ADD(
+          '0000-01-01 00:00:00',
+          INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', replies.replied_at)) MONTH
+        ) AS DATE),
+        reps.region,
+        replies.lead_id
+    )
+    SELECT
+      ent_negative_reply_rate__agg_replies_replied_at.period AS period,
+      ent_negative_reply_rate__agg_replies_replied_at.region AS region,
+      ent_negative_reply_rate__agg_replies_replied_at.prospect AS prospect,
+      ent_negative_reply_rate__agg_replies_replied_at.prospect_latest_sentiment__num AS prospect_latest_sentiment
+    FROM ent_negative_reply_rate__agg_replies_replied_at
+  ) AS per_entity
+  GROUP BY
+    per_entity.period,
+    per_entity.region
+  UNION ALL
+  SELECT
+    NULL AS period,
+    population.region AS region,
+    NULL AS negative_reply_rate__ent
+  FROM (
+    SELECT DISTINCT
+      reps.region AS region
+    FROM replies AS replies
+    LEFT JOIN reps AS reps
+      ON replies.rep_id = reps.rep_id
+  ) AS population
+), bounds AS (
+  SELECT
+    MIN(period) AS lo,
+    MAX(period) AS hi
+  FROM ent_negative_reply_rate
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(bounds.hi, bounds.lo)
+    AND CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) <= bounds.hi
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.region AS region
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      region
+    FROM ent_negative_reply_rate
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.region AS region,
+  ent_negative_reply_rate.negative_reply_rate__ent AS negative_reply_rate
+FROM grid
+LEFT JOIN ent_negative_reply_rate
+  ON ent_negative_reply_rate.period = grid.period
+  AND ent_negative_reply_rate.region <=> grid.region
+ORDER BY
+  grid.period,
+  grid.region

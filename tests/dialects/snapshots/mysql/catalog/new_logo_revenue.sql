@@ -1,0 +1,123 @@
+WITH agg_won_deals_closed_at AS (
+  SELECT
+    CAST(DATE_ADD(
+      '0000-01-01 00:00:00',
+      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', won_deals.closed_at)) MONTH
+    ) AS DATE) AS period,
+    COALESCE(won_deals.lead_source, 'unknown') AS lead_source,
+    SUM(won_deals.amount) AS new_logo_revenue__num
+  FROM (
+    SELECT
+      *,
+      ROW_NUMBER() OVER (
+        PARTITION BY account_id
+        ORDER BY CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END, closed_at, CASE WHEN opportunity_id IS NULL THEN 1 ELSE 0 END, opportunity_id
+      ) AS win_number
+    FROM opportunities AS opportunities
+    WHERE
+      stage = 'won'
+  ) AS won_deals
+  WHERE
+    NOT won_deals.closed_at IS NULL AND won_deals.win_number = 1
+  GROUP BY
+    CAST(DATE_ADD(
+      '0000-01-01 00:00:00',
+      INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', won_deals.closed_at)) MONTH
+    ) AS DATE),
+    COALESCE(won_deals.lead_source, 'unknown')
+), bounds AS (
+  SELECT
+    MIN(lo) AS lo,
+    MAX(hi) AS hi
+  FROM (
+    SELECT
+      MIN(period) AS lo,
+      MAX(period) AS hi
+    FROM agg_won_deals_closed_at
+    UNION ALL
+    SELECT
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', MIN(won_deals.closed_at))) MONTH
+      ) AS DATE) AS lo,
+      CAST(DATE_ADD(
+        '0000-01-01 00:00:00',
+        INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', MAX(won_deals.closed_at))) MONTH
+      ) AS DATE) AS hi
+    FROM (
+      SELECT
+        *,
+        ROW_NUMBER() OVER (
+          PARTITION BY account_id
+          ORDER BY CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END, closed_at, CASE WHEN opportunity_id IS NULL THEN 1 ELSE 0 END, opportunity_id
+        ) AS win_number
+      FROM opportunities AS opportunities
+      WHERE
+        stage = 'won'
+    ) AS won_deals
+  ) AS scans
+), digits AS (
+  SELECT
+    0 AS d
+  UNION ALL
+  SELECT
+    1 AS d
+  UNION ALL
+  SELECT
+    2 AS d
+  UNION ALL
+  SELECT
+    3 AS d
+  UNION ALL
+  SELECT
+    4 AS d
+  UNION ALL
+  SELECT
+    5 AS d
+  UNION ALL
+  SELECT
+    6 AS d
+  UNION ALL
+  SELECT
+    7 AS d
+  UNION ALL
+  SELECT
+    8 AS d
+  UNION ALL
+  SELECT
+    9 AS d
+), spine AS (
+  SELECT
+    CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) AS period
+  FROM digits AS d0
+  CROSS JOIN digits AS d1
+  CROSS JOIN digits AS d2
+  CROSS JOIN digits AS d3
+  CROSS JOIN bounds
+  WHERE
+    (
+      d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000
+    ) * 28 <= DATEDIFF(bounds.hi, bounds.lo)
+    AND CAST(DATE_ADD(bounds.lo, INTERVAL (d0.d + d1.d * 10 + d2.d * 100 + d3.d * 1000) MONTH) AS DATE) <= bounds.hi
+), grid AS (
+  SELECT
+    spine.period AS period,
+    dims.lead_source AS lead_source
+  FROM spine
+  CROSS JOIN (
+    SELECT DISTINCT
+      lead_source
+    FROM agg_won_deals_closed_at
+  ) AS dims
+)
+SELECT
+  grid.period AS period,
+  grid.lead_source AS lead_source,
+  COALESCE(agg_won_deals_closed_at.new_logo_revenue__num, 0) AS new_logo_revenue
+FROM grid
+LEFT JOIN agg_won_deals_closed_at
+  ON agg_won_deals_closed_at.period = grid.period
+  AND agg_won_deals_closed_at.lead_source <=> grid.lead_source
+ORDER BY
+  grid.period,
+  grid.lead_source
