@@ -151,9 +151,9 @@ def _settle(catalog: Catalog, name: str, homes: dict[str, Home], reasons: dict[s
         reasons[name] = "a formula's min_denominator has no place in a measure"
         return
     for side in metric.sides():
-        if side.metric is None:
-            found.add(Home(side.source or "", side.time))
-    for ref in _metric_refs(metric):
+        if side.metric is None:  # a timeless side (time: none) has no column to bucket by
+            found.add(Home(side.source or "", None if side.time == "none" else side.time))
+    for ref in metric_refs(metric):
         if ref in path:
             continue
         _settle(catalog, ref, homes, reasons, path + (name,))
@@ -169,7 +169,7 @@ def _settle(catalog: Catalog, name: str, homes: dict[str, Home], reasons: dict[s
     homes[name] = found.pop()
 
 
-def _metric_refs(metric: ResolvedMetric) -> list[str]:
+def metric_refs(metric: ResolvedMetric) -> list[str]:
     refs = [side.metric for side in metric.sides() if side.metric]
     return refs + [r for r in metric.refs if r not in refs]
 
@@ -318,5 +318,6 @@ def equi_pairs(on: exp.Expression, left: str, right: str) -> list[tuple[str, str
 
 
 __all__ = ["Home", "KIND_REASONS", "Report", "SqlglotError", "columns_of", "dump_yaml",
-           "equi_pairs", "expressible", "formula_tree", "metric_tree", "ratio", "side_tree", "time_columns", "to_sql",
-           "transpile", "unqualify", "write_files", "write_text"]
+           "equi_pairs", "expressible", "formula_tree", "metric_refs", "metric_tree", "ratio",
+           "side_tree", "time_columns", "to_sql", "transpile", "unqualify", "write_files",
+           "write_text"]

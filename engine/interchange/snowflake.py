@@ -52,6 +52,7 @@ def build(project) -> tuple[dict, Report]:
         if home.source not in tables:
             reasons[name] = f"its source {home.source} is not a table"
             del homes[name]
+    _drop_joined_reads(catalog, homes, reasons)
     view = _View(catalog, homes, report, project.settings)
     for name, why in reasons.items():
         report.skip(name, why)
@@ -66,6 +67,32 @@ def build(project) -> tuple[dict, Report]:
     report.notes.append("owners, targets, formats, grains and each metric's allowed "
                         "dimensions have no field in a semantic view; not exported")
     return document, report
+
+
+def _drop_joined_reads(catalog: Catalog, homes: dict[str, Home], reasons: dict[str, str]):
+    """A table metric aggregates its own table's facts: one whose expression reads a column
+    of a joined table (a filter on ``locations.channel``) is reported, and so is every
+    metric built on it."""
+    for name, home in list(homes.items()):
+        metric = catalog.metrics[name]
+        if isinstance(metric.model, FormulaMetric) or any(s.metric for s in metric.sides()):
+            continue
+        tree = common.metric_tree(catalog, name, "case")
+        foreign = sorted({f"{c.table}.{c.name}" for c in tree.find_all(exp.Column)
+                          if c.table and c.table != home.source})
+        if foreign:
+            reasons[name] = (f"it reads {', '.join(foreign)} of a joined table; a semantic "
+                             "view's table metric aggregates its own table's facts")
+            del homes[name]
+    changed = True
+    while changed:
+        changed = False
+        for name in list(homes):
+            gone = [r for r in common.metric_refs(catalog.metrics[name]) if r in reasons]
+            if gone:
+                reasons[name] = f"it is built on '{gone[0]}', which is not exported"
+                del homes[name]
+                changed = True
 
 
 class _View:

@@ -2,7 +2,7 @@ WITH agg_product_sessions_started_at AS (
   SELECT
     CAST(TIMESTAMP_TRUNC(product_sessions.started_at, MONTH) AS DATE) AS period,
     accounts.segment AS segment,
-    AVG(product_sessions.duration_seconds / 60.0) AS session_duration__num
+    AVG(product_sessions.duration_seconds) / 60 AS session_duration__num
   FROM product_sessions AS product_sessions
   LEFT JOIN accounts AS accounts
     ON product_sessions.account_id = accounts.account_id

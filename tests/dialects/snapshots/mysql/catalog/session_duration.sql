@@ -5,7 +5,7 @@ WITH agg_product_sessions_started_at AS (
       INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', product_sessions.started_at)) MONTH
     ) AS DATE) AS period,
     accounts.segment AS segment,
-    AVG(CAST(product_sessions.duration_seconds / 60.0 AS DOUBLE)) AS session_duration__num
+    AVG(CAST(product_sessions.duration_seconds AS DOUBLE)) / 60 AS session_duration__num
   FROM product_sessions AS product_sessions
   LEFT JOIN accounts AS accounts
     ON product_sessions.account_id = accounts.account_id

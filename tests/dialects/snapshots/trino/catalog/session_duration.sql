@@ -2,7 +2,7 @@ WITH agg_product_sessions_started_at AS (
   SELECT
     CAST(DATE_TRUNC('MONTH', product_sessions.started_at) AS DATE) AS period,
     accounts.segment AS segment,
-    AVG(CAST(product_sessions.duration_seconds AS DOUBLE) / 60.0) AS session_duration__num
+    CAST(AVG(product_sessions.duration_seconds) AS DOUBLE) / 60 AS session_duration__num
   FROM product_sessions AS product_sessions
   LEFT JOIN accounts AS accounts
     ON product_sessions.account_id = accounts.account_id

@@ -2,7 +2,7 @@ WITH agg_product_sessions_started_at AS (
   SELECT
     CAST(DATETRUNC(MONTH, product_sessions.started_at) AS DATE) AS period,
     accounts.segment AS segment,
-    AVG(CAST(CAST(product_sessions.duration_seconds AS FLOAT) / 60.0 AS FLOAT)) AS session_duration__num
+    CAST(AVG(CAST(product_sessions.duration_seconds AS FLOAT)) AS FLOAT) / 60 AS session_duration__num
   FROM product_sessions AS product_sessions
   LEFT JOIN accounts AS accounts
     ON product_sessions.account_id = accounts.account_id
