@@ -163,7 +163,7 @@ def run_on_terminal(*args: str, env: dict | None = None) -> tuple[int, str, str]
 def test_progress_shows_on_a_terminal_only():
     code, out, err = run_on_terminal(*RUN)
     assert code == 0 and "Won revenue" in out
-    assert "target 'project': query 1 of 1" in err
+    assert "target 'project': query 1 of " in err  # the KPIs, then the data's range
     piped = run_cli(*RUN)
     assert piped.returncode == 0 and piped.stderr == ""
     code, out, err = run_on_terminal(*RUN, "--format", "csv")
@@ -193,7 +193,8 @@ def test_verbose_logs_the_sql_and_timing(pg_profiles):
                      "--verbose")
     assert result.returncode == 0, result.stderr
     assert "-- SQL:" in result.stderr and "COPY" not in result.stderr
-    assert "-- target 'pg': query 1 of 1 done in" in result.stderr
+    assert "-- target 'pg': query 1 of 2 done in" in result.stderr
+    assert "-- target 'pg' (rows without a time): query 2 of 2 done in" in result.stderr
 
 
 def _backend_queries(pg_url: str, needle: str) -> list[str]:
