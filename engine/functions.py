@@ -228,7 +228,7 @@ DOCUMENTED: dict[str, Documented] = {
     "clickhouse": Documented(
         "ClickHouse SQL reference, functions, clickhouse.com/docs/sql-reference/functions",
         _CLICKHOUSE_ANY_CASE | _names("""
-            greatest least multiIf isNull isNotNull
+            greatest least multiIf isNull isNotNull toNullable
             countIf sumIf avgIf minIf maxIf uniqExact any anyLast argMin argMax groupArray
             quantileExact quantileExactInclusive quantileExactExclusive stddevPop stddevSamp
             quantileExactInclusiveOrNull

@@ -210,8 +210,11 @@ class Values:
         if val.windowed:
             column = self.materialize(model.of, val)
             val = Val(val.stage + 1, column)
+        earlier = val.expr.copy()
+        if self.plan.dialect == "clickhouse":  # its LAG gives the type's default (0) before
+            earlier = exp.Anonymous(this="toNullable", expressions=[earlier])  # the first row
         lag = exp.Window(this=exp.Anonymous(this="LAG", expressions=[
-            val.expr.copy(), exp.Literal.number(lookback_periods(model, self.plan.grain))]),
+            earlier, exp.Literal.number(lookback_periods(model, self.plan.grain))]),
             partition_by=self.dims(val.stage) or None, order=self._by_period(val.stage))
         if model.change == "previous":
             return Val(val.stage, lag, True)

@@ -84,7 +84,7 @@ WITH agg_headcount_snapshot_date_last AS (
 )
 SELECT
   spine.period AS period,
-  LAG(COALESCE(agg_headcount_snapshot_date_last.ae_headcount__num, 0), 12) OVER (ORDER BY spine.period) AS ae_headcount_year_ago
+  LAG(toNullable(COALESCE(agg_headcount_snapshot_date_last.ae_headcount__num, 0)), 12) OVER (ORDER BY spine.period) AS ae_headcount_year_ago
 FROM spine
 LEFT JOIN agg_headcount_snapshot_date_last
   ON agg_headcount_snapshot_date_last.period = spine.period

@@ -99,7 +99,7 @@ SELECT
     COALESCE(agg_headcount_snapshot_date_last.ae_retained_12m__num, 0)
   ) AS Nullable(Float64)) / nullIf(
     (
-      LAG(COALESCE(agg_headcount_snapshot_date_last.ae_headcount__num, 0), 12) OVER (ORDER BY spine.period)
+      LAG(toNullable(COALESCE(agg_headcount_snapshot_date_last.ae_headcount__num, 0)), 12) OVER (ORDER BY spine.period)
     ),
     0
   ) AS ae_retention_12m

@@ -73,9 +73,9 @@ SELECT
   CAST((
     (
       COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)
-    ) - LAG(COALESCE(agg_opportunities_closed_at.won_revenue__num, 0), 1) OVER (ORDER BY spine.period)
+    ) - LAG(toNullable(COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)), 1) OVER (ORDER BY spine.period)
   ) AS Nullable(Float64)) / nullIf(
-    LAG(COALESCE(agg_opportunities_closed_at.won_revenue__num, 0), 1) OVER (ORDER BY spine.period),
+    LAG(toNullable(COALESCE(agg_opportunities_closed_at.won_revenue__num, 0)), 1) OVER (ORDER BY spine.period),
     0
   ) AS won_revenue_growth
 FROM spine
