@@ -12,7 +12,7 @@ WITH agg_headcount_snapshot_date_last AS (
         CAST(TIMESTAMP_TRUNC(headcount.snapshot_date, MONTH) AS DATE) AS period,
         employees.team AS team,
         CAST(headcount.snapshot_date AS DATE) AS snapshot_day,
-        AVG(DATE_DIFF(headcount.snapshot_date, headcount.hired_at, DAY) / 30.4375) AS average_ae_tenure__num
+        AVG(DATE_DIFF(headcount.snapshot_date, headcount.hired_at, DAY)) / 30.4375 AS average_ae_tenure__num
       FROM headcount AS headcount
       LEFT JOIN employees AS employees
         ON headcount.employee_id = employees.employee_id

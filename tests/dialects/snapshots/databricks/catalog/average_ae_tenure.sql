@@ -12,7 +12,7 @@ WITH agg_headcount_snapshot_date_last AS (
         CAST(DATE_TRUNC('MONTH', headcount.snapshot_date) AS DATE) AS period,
         employees.team AS team,
         CAST(headcount.snapshot_date AS DATE) AS snapshot_day,
-        AVG(DATEDIFF(DAY, headcount.hired_at, headcount.snapshot_date) / 30.4375) AS average_ae_tenure__num
+        AVG(DATEDIFF(DAY, headcount.hired_at, headcount.snapshot_date)) / 30.4375 AS average_ae_tenure__num
       FROM headcount AS headcount
       LEFT JOIN employees AS employees
         ON headcount.employee_id = employees.employee_id

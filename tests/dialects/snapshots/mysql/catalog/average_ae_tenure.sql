@@ -15,7 +15,7 @@ WITH agg_headcount_snapshot_date_last AS (
         ) AS DATE) AS period,
         employees.team AS team,
         CAST(headcount.snapshot_date AS DATE) AS snapshot_day,
-        AVG(CAST(DATEDIFF(headcount.snapshot_date, headcount.hired_at) / 30.4375 AS DOUBLE)) AS average_ae_tenure__num
+        AVG(CAST(DATEDIFF(headcount.snapshot_date, headcount.hired_at) AS DOUBLE)) / 30.4375 AS average_ae_tenure__num
       FROM headcount AS headcount
       LEFT JOIN employees AS employees
         ON headcount.employee_id = employees.employee_id

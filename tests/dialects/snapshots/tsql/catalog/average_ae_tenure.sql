@@ -12,9 +12,7 @@ WITH agg_headcount_snapshot_date_last AS (
         CAST(DATETRUNC(MONTH, headcount.snapshot_date) AS DATE) AS period,
         employees.team AS team,
         CAST(headcount.snapshot_date AS DATE) AS snapshot_day,
-        AVG(
-          CAST(CAST(DATEDIFF(DAY, headcount.hired_at, headcount.snapshot_date) AS FLOAT) / 30.4375 AS FLOAT)
-        ) AS average_ae_tenure__num
+        CAST(AVG(CAST(DATEDIFF(DAY, headcount.hired_at, headcount.snapshot_date) AS FLOAT)) AS FLOAT) / 30.4375 AS average_ae_tenure__num
       FROM headcount AS headcount
       LEFT JOIN employees AS employees
         ON headcount.employee_id = employees.employee_id
