@@ -22,7 +22,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 
 from ..catalog import Catalog, ResolvedMetric, Side
 from ..diagnostics import UsageError
-from ..model import (BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
+from ..model import (NO_TIME, BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
                      EntityMetric, FormulaMetric, Metric, ShareMetric)
 
 # Why a kind has no place in a semantic view / metric view (one aggregate over rows).
@@ -152,7 +152,7 @@ def _settle(catalog: Catalog, name: str, homes: dict[str, Home], reasons: dict[s
         return
     for side in metric.sides():
         if side.metric is None:  # a timeless side (time: none) has no column to bucket by
-            found.add(Home(side.source or "", None if side.time == "none" else side.time))
+            found.add(Home(side.source or "", None if side.time == NO_TIME else side.time))
     for ref in metric_refs(metric):
         if ref in path:
             continue
