@@ -38,6 +38,9 @@ class Capabilities:
     # median joined 2,000 reps to 2,000 per month as a nested loop (10.6 s of 20 s at 1M).
     # Where False, the join is an equality it can hash: coalesced text, and nullness.
     hashed_null_safe: bool = True
+    # LAG before a partition's first row is NULL. ClickHouse gives the type's default (0)
+    # unless the value is Nullable: the comparison reads LAG(toNullable(value)) there.
+    lag_null: bool = True
 
 
 _OVERRIDES: dict[str, Capabilities] = {
@@ -55,7 +58,7 @@ _OVERRIDES: dict[str, Capabilities] = {
     "starrocks": Capabilities(monday_weeks=False),
     "redshift": Capabilities(integer_avg=True, hashed_null_safe=False),
     "sqlite": Capabilities(monday_weeks=False, values_table=False),
-    "clickhouse": Capabilities(values_table=False),
+    "clickhouse": Capabilities(values_table=False, lag_null=False),
     "oracle": Capabilities(monday_weeks=False),
     # DATE_TRUNC(WEEK) follows the session's WEEK_START parameter.
     "snowflake": Capabilities(integer_avg=True, monday_weeks=False),

@@ -20,6 +20,7 @@ from sqlglot.dialects.dialect import Dialect
 from .. import sql
 from ..rules import windows
 from ..diagnostics import UsageError
+from ..dialects import capabilities
 from ..model import (BalanceMetric, ComparisonMetric, ConversionMetric, CumulativeMetric,
                      EntityMetric, FormulaMetric, Metric, ShareMetric)
 from .grains import period_sql
@@ -211,8 +212,8 @@ class Values:
             column = self.materialize(model.of, val)
             val = Val(val.stage + 1, column)
         earlier = val.expr.copy()
-        if self.plan.dialect == "clickhouse":  # its LAG gives the type's default (0) before
-            earlier = exp.Anonymous(this="toNullable", expressions=[earlier])  # the first row
+        if not capabilities(self.plan.dialect).lag_null:
+            earlier = exp.Anonymous(this="toNullable", expressions=[earlier])
         lag = exp.Window(this=exp.Anonymous(this="LAG", expressions=[
             earlier, exp.Literal.number(lookback_periods(model, self.plan.grain))]),
             partition_by=self.dims(val.stage) or None, order=self._by_period(val.stage))

@@ -124,17 +124,24 @@ class Home:
     time: str | None
 
 
-def expressible(catalog: Catalog) -> tuple[dict[str, Home], dict[str, str]]:
-    """Every metric as one aggregate: ``{name: Home}``, and ``{name: reason}`` for the rest."""
+Refusal = Callable[[str, Home], "str | None"]
+
+
+def expressible(catalog: Catalog, refuse: Refusal | None = None
+                ) -> tuple[dict[str, Home], dict[str, str]]:
+    """Every metric as one aggregate: ``{name: Home}``, and ``{name: reason}`` for the rest.
+
+    ``refuse(name, home)`` lets a format turn down a metric this module would keep (a reason,
+    or None); a metric built on one that is turned down is reported too."""
     homes: dict[str, Home] = {}
     reasons: dict[str, str] = {}
     for name in catalog.metrics:
-        _settle(catalog, name, homes, reasons, ())
+        _settle(catalog, name, homes, reasons, (), refuse)
     return homes, reasons
 
 
 def _settle(catalog: Catalog, name: str, homes: dict[str, Home], reasons: dict[str, str],
-            path: tuple[str, ...]) -> None:
+            path: tuple[str, ...], refuse: Refusal | None) -> None:
     if name in homes or name in reasons:
         return
     metric = catalog.metrics[name]
@@ -156,7 +163,7 @@ def _settle(catalog: Catalog, name: str, homes: dict[str, Home], reasons: dict[s
     for ref in metric_refs(metric):
         if ref in path:
             continue
-        _settle(catalog, ref, homes, reasons, path + (name,))
+        _settle(catalog, ref, homes, reasons, path + (name,), refuse)
         if ref in reasons:
             reasons[name] = f"it is built on '{ref}', which is not exported"
             return
@@ -166,7 +173,12 @@ def _settle(catalog: Catalog, name: str, homes: dict[str, Home], reasons: dict[s
         reasons[name] = (f"it combines aggregates on different sources or time columns "
                          f"({parts}); one measure reads one table, bucketed by one time column")
         return
-    homes[name] = found.pop()
+    home = found.pop()
+    why = refuse(name, home) if refuse else None
+    if why:
+        reasons[name] = why
+        return
+    homes[name] = home
 
 
 def metric_refs(metric: ResolvedMetric) -> list[str]:

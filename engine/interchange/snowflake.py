@@ -20,6 +20,7 @@ Metrics of the kinds a semantic view cannot hold are reported on stderr, one lin
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from sqlglot import exp
@@ -42,17 +43,12 @@ def export_project(project, output: Path | None) -> int:
 def build(project) -> tuple[dict, Report]:
     report = Report("snowflake-semantic-view")
     catalog: Catalog = project.catalog
-    homes, reasons = common.expressible(catalog)
     tables = [name for name in catalog.sources if catalog.sources[name].model.table]
     for name in catalog.sources:
         if name not in tables:
             report.notes.append(f"source {name} is a query or a file: a logical table needs a "
                                 "base table; not exported")
-    for name, home in list(homes.items()):
-        if home.source not in tables:
-            reasons[name] = f"its source {home.source} is not a table"
-            del homes[name]
-    _drop_joined_reads(catalog, homes, reasons)
+    homes, reasons = common.expressible(catalog, partial(_refusal, catalog, tables))
     view = _View(catalog, homes, report, project.settings)
     for name, why in reasons.items():
         report.skip(name, why)
@@ -69,30 +65,22 @@ def build(project) -> tuple[dict, Report]:
     return document, report
 
 
-def _drop_joined_reads(catalog: Catalog, homes: dict[str, Home], reasons: dict[str, str]):
-    """A table metric aggregates its own table's facts: one whose expression reads a column
-    of a joined table (a filter on ``locations.channel``) is reported, and so is every
-    metric built on it."""
-    for name, home in list(homes.items()):
-        metric = catalog.metrics[name]
-        if isinstance(metric.model, FormulaMetric) or any(s.metric for s in metric.sides()):
-            continue
-        tree = common.metric_tree(catalog, name, "case")
-        foreign = sorted({f"{c.table}.{c.name}" for c in tree.find_all(exp.Column)
-                          if c.table and c.table != home.source})
-        if foreign:
-            reasons[name] = (f"it reads {', '.join(foreign)} of a joined table; a semantic "
-                             "view's table metric aggregates its own table's facts")
-            del homes[name]
-    changed = True
-    while changed:
-        changed = False
-        for name in list(homes):
-            gone = [r for r in common.metric_refs(catalog.metrics[name]) if r in reasons]
-            if gone:
-                reasons[name] = f"it is built on '{gone[0]}', which is not exported"
-                del homes[name]
-                changed = True
+def _refusal(catalog: Catalog, tables: list[str], name: str, home: Home) -> str | None:
+    """A logical table is a base table, and a table metric aggregates its own table's facts:
+    one whose expression reads a column of a joined table (a filter on ``locations.channel``)
+    has no place in it."""
+    if home.source not in tables:
+        return f"its source {home.source} is not a table"
+    metric = catalog.metrics[name]
+    if isinstance(metric.model, FormulaMetric) or any(s.metric for s in metric.sides()):
+        return None  # built on other metrics: each was asked on its own
+    tree = common.metric_tree(catalog, name, "case")
+    foreign = sorted({f"{c.table}.{c.name}" for c in tree.find_all(exp.Column)
+                      if c.table and c.table != home.source})
+    if foreign:
+        return (f"it reads {', '.join(foreign)} of a joined table; a semantic view's table "
+                "metric aggregates its own table's facts")
+    return None
 
 
 class _View:
