@@ -19,15 +19,22 @@ from sales_metrics.engine.sql import read_only_problem
 REFUSED = "refused: only a single SELECT statement is ever run"
 
 
-def select_problem(sql: str, dialect: str) -> str | None:
-    """Why ``sql`` is not a single read-only SELECT in ``dialect``, or None when it is."""
+def _one_statement(sql: str, dialect: str) -> exp.Expression | str:
+    """The one statement ``sql`` holds, or why it does not hold exactly one."""
     try:
         trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
     except (ParseError, TokenError) as err:
         return f"the SQL does not parse as {dialect}: {str(err).splitlines()[0]}"
     if len(trees) != 1:
         return f"{len(trees)} statements found"
-    tree = trees[0]
+    return trees[0]
+
+
+def select_problem(sql: str, dialect: str) -> str | None:
+    """Why ``sql`` is not a single read-only SELECT in ``dialect``, or None when it is."""
+    tree = _one_statement(sql, dialect)
+    if isinstance(tree, str):
+        return tree
     if not isinstance(tree, exp.Query):
         return f"{type(tree).__name__.upper()} is not a SELECT"
     problem = read_only_problem(tree, query=True)
@@ -59,13 +66,9 @@ def ddl_problem(sql: str, dialect: str, schema: str, views: set[str]) -> str | N
     SELECT>``; ``DROP VIEW [IF EXISTS] schema.view`` (no CASCADE); ``COMMENT ON VIEW
     schema.view`` / ``COMMENT ON COLUMN schema.view.column`` with a string; where ``view`` is
     one of ``views`` and every name is quoted (compared exactly, never case-folded)."""
-    try:
-        trees = [t for t in sqlglot.parse(sql, read=dialect) if t is not None]
-    except (ParseError, TokenError) as err:
-        return f"the SQL does not parse as {dialect}: {str(err).splitlines()[0]}"
-    if len(trees) != 1:
-        return f"{len(trees)} statements found"
-    tree = trees[0]
+    tree = _one_statement(sql, dialect)
+    if isinstance(tree, str):
+        return tree
     kind = str(tree.args.get("kind") or "").upper()
     allowed = _ALLOWED.get((type(tree).__name__, kind))
     if allowed is None:

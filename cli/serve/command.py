@@ -21,27 +21,35 @@ def serve(project: Path | None, host: str, port: int, *, target: str | None,
         raise UsageError(f"metrics serve needs the '{err.name}' package: pip install "
                          "'sales-metrics[serve]'") from None
     from .http import create_app
-    from .service import Service
-
-    limits = {"connect_timeout": connect_timeout, "timeout": timeout,
-              "max_concurrent": max_concurrent, "max_rows": max_rows, "cache_ttl": cache_ttl}
-
-    _logging(verbose)
-    service = Service(project, target=target, connection=connection,
-                      profiles_dir=profiles_dir, tokens_file=tokens, **limits)
+    service = _service(project, verbose, target=target, connection=connection,
+                       profiles_dir=profiles_dir, tokens_file=tokens,
+                       connect_timeout=connect_timeout, timeout=timeout,
+                       max_concurrent=max_concurrent, max_rows=max_rows, cache_ttl=cache_ttl)
     try:
         service.check_listen(host)
         service.check_connection()
-        shown = f"[{host}]" if ":" in host else host
         count = len(service.list_metrics())
-        print(f"serving {count} metrics on http://{shown}:{port} "
-              f"({'tokens required' if service.tokens.configured else 'no token: loopback only'}"
-              "); Ctrl-C stops", file=sys.stderr, flush=True)
+        print(_serving_line(f"{count} metrics", service, host, port), file=sys.stderr,
+              flush=True)
         uvicorn.run(create_app(service, max_body), host=host, port=port,
                     log_level="info" if verbose else "warning", access_log=verbose,
                     server_header=False)
     finally:
         service.close()
+
+
+def _service(project: Path | None, verbose: bool, **settings):
+    """The service both servers share, its log set up first (a bad project is logged too)."""
+    from .service import Service
+
+    _logging(verbose)
+    return Service(project, **settings)
+
+
+def _serving_line(what: str, service, host: str, port: int, path: str = "") -> str:
+    shown = f"[{host}]" if ":" in host else host
+    guard = "tokens required" if service.tokens.configured else "no token: loopback only"
+    return f"serving {what} on http://{shown}:{port}{path} ({guard}); Ctrl-C stops"
 
 
 def _logging(verbose: bool) -> None:
@@ -73,14 +81,10 @@ def serve_mcp(project: Path | None, transport: str, host: str, port: int, *,
         raise UsageError(f"metrics mcp needs the '{err.name}' package: pip install "
                          "'sales-metrics[serve]'") from None
     from .mcp import PATH, MetricsMcp
-    from .service import Service
-
-    limits = {"connect_timeout": connect_timeout, "timeout": timeout,
-              "max_concurrent": max_concurrent, "max_rows": max_rows, "cache_ttl": cache_ttl}
-
-    _logging(verbose)
-    service = Service(project, target=target, connection=connection,
-                      profiles_dir=profiles_dir, tokens_file=tokens, **limits)
+    service = _service(project, verbose, target=target, connection=connection,
+                       profiles_dir=profiles_dir, tokens_file=tokens,
+                       connect_timeout=connect_timeout, timeout=timeout,
+                       max_concurrent=max_concurrent, max_rows=max_rows, cache_ttl=cache_ttl)
     try:
         if transport == "http":
             service.check_listen(host)
@@ -93,10 +97,8 @@ def serve_mcp(project: Path | None, transport: str, host: str, port: int, *,
 
             anyio.run(server.run_stdio)
             return
-        shown = f"[{host}]" if ":" in host else host
-        print(f"serving {count} metrics over MCP on http://{shown}:{port}{PATH} "
-              f"({'tokens required' if service.tokens.configured else 'no token: loopback only'}"
-              "); Ctrl-C stops", file=sys.stderr, flush=True)
+        print(_serving_line(f"{count} metrics over MCP", service, host, port, PATH),
+              file=sys.stderr, flush=True)
         uvicorn.run(server.http_app(host), host=host, port=port,
                     log_level="info" if verbose else "warning", access_log=verbose,
                     server_header=False)

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 from support import PROJECT_DIR
+from support.oracle_forms import cases
 from support.oracle_kpis import ORACLES, enrich, expected, mismatches
 
 # The dimensions each metric is tested grouped by (one or two it allows). Together they cover
@@ -116,15 +117,6 @@ METRICS = sorted(ORACLES)
 NEEDS_BY = {"revenue_share_by_region"}  # a share is across a dimension of the request
 
 
-def _cases():
-    for metric in METRICS:
-        for grain in GRAINS.get(metric, ("month", "quarter")):
-            for by in ((), *((d,) for d in DIMS[metric])):
-                if metric in NEEDS_BY and not by:
-                    continue
-                yield pytest.param(metric, grain, by, id=f"{metric}-{grain}-{'-'.join(by) or 'all'}")
-
-
 @pytest.fixture(scope="session")
 def src(frames):
     return enrich(frames)
@@ -159,7 +151,7 @@ def test_grouping_dimensions_are_declared(project, metric):
         assert set(DIMS[metric]) <= set(declared)
 
 
-@pytest.mark.parametrize("metric, grain, by", list(_cases()))
+@pytest.mark.parametrize("metric, grain, by", list(cases(METRICS, lambda m: GRAINS.get(m, ("month", "quarter")), DIMS, NEEDS_BY)))
 def test_metric_matches_oracle(project, duck, src, metric, grain, by):
     start = LOOKBACK.get(metric)
     table = project.query([metric], connection=duck, grain=grain, by=list(by), start=start)

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from support import DATA_DIR, PROJECT_DIR, ROOT
-from support.oracle_forms import NAN, Balance, Entity, Formula, Share, Simple, build_expected, div
+from support.oracle_forms import NAN, Balance, Entity, Formula, Share, Simple, build_expected, cases, div
 from support.oracle_forms import mismatches as _mismatches
 from support.oracle_kpis import ORACLES, count, days, distinct, enrich, everything, has, mean, ratio, stat
 
@@ -224,16 +224,6 @@ CONVERSIONS = ["lead_to_stage1_rate", "stage1_to_stage2_rate", "stage2_to_custom
 NEEDS_BY = {"lifecycle_stage_share"}
 
 
-def _cases():
-    for metric in NEW:
-        grains = ("week", "month", "quarter") if metric in CONVERSIONS else ("month",)
-        for grain in grains:
-            for by in ((), *((d,) for d in DIMS[metric])):
-                if metric in NEEDS_BY and not by:
-                    continue
-                yield pytest.param(metric, grain, by, id=f"{metric}-{grain}-{'-'.join(by) or 'all'}")
-
-
 @pytest.fixture(scope="session")
 def src(frames):
     return outreach_sources(frames)
@@ -261,7 +251,7 @@ def test_tested_dimensions_are_declared(project, metric):
         assert set(DIMS[metric]) <= set(declared)
 
 
-@pytest.mark.parametrize("metric, grain, by", list(_cases()))
+@pytest.mark.parametrize("metric, grain, by", list(cases(NEW, lambda m: ("week", "month", "quarter") if m in CONVERSIONS else ("month",), DIMS, NEEDS_BY)))
 def test_metric_matches_oracle(project, duck, src, metric, grain, by):
     table = project.query([metric], connection=duck, grain=grain, by=list(by))
     check(table, expected(src, [metric], grain, by))

@@ -50,18 +50,42 @@ class Answer:
         return json.loads(self.body)
 
 
-class Server:
-    def __init__(self, args: list[str], env: dict[str, str] | None = None,
+class ServerProcess:
+    """`python -m sales_metrics.cli <command> --port <free port> ...` in a subprocess, its
+    stderr (the server's log) kept in a file for the tests to read."""
+
+    def __init__(self, command: list[str], args: list[str], env: dict[str, str] | None = None,
                  log: Path | None = None) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.log = log or Path(os.environ.get("TMPDIR", "/tmp")) / f"serve-{self.port}.log"
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("METRICS_SERVE")}
         full_env.update(env or {})
         self._err = open(self.log, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sales_metrics.cli", "serve", "--port", str(self.port),
+            [sys.executable, "-m", "sales_metrics.cli", *command, "--port", str(self.port),
              *args], cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=self._err)
+
+    def stderr(self) -> str:
+        if not self._err.closed:
+            self._err.flush()
+        return self.log.read_text()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._err.close()
+
+
+class Server(ServerProcess):
+    def __init__(self, args: list[str], env: dict[str, str] | None = None,
+                 log: Path | None = None) -> None:
+        super().__init__(["serve"], args, env, log)
+        self.url = f"http://127.0.0.1:{self.port}"
         self._wait()
 
     def _wait(self) -> None:
@@ -76,11 +100,6 @@ class Server:
                 time.sleep(0.1)
         self.stop()
         raise AssertionError(f"the server did not start: {self.stderr()}")
-
-    def stderr(self) -> str:
-        if not self._err.closed:
-            self._err.flush()
-        return self.log.read_text()
 
     def call(self, method: str, path: str, body=None, token: str | None = None,
              headers: dict[str, str] | None = None) -> Answer:
@@ -103,15 +122,5 @@ class Server:
 
     def post(self, path: str, body, token: str | None = FULL_TOKEN, **kw) -> Answer:
         return self.call("POST", path, body, token=token, **kw)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._err.close()
 
 

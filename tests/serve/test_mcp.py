@@ -22,7 +22,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from serve_helpers import FULL_TOKEN, LIMITED_TOKEN, free_port
+from serve_helpers import FULL_TOKEN, LIMITED_TOKEN, ServerProcess
 from support import PROJECT_DIR, ROOT
 from support.oracle_kpis import enrich, expected, mismatches
 from test_http import HOSTILE, QUARTER, from_json, limited_visible, yaml_metrics
@@ -116,19 +116,12 @@ def over_http(url: str, token: str | None):
     return transport
 
 
-class McpHttpServer:
+class McpHttpServer(ServerProcess):
     """`metrics mcp --transport http` in a subprocess on a free loopback port."""
 
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
+        super().__init__(["mcp", "--transport", "http"], args, env, log)
         self.url = f"http://127.0.0.1:{self.port}/mcp"
-        self.log = log
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("METRICS_SERVE")}
-        self._err = open(log, "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "sales_metrics.cli", "mcp", "--transport", "http",
-             "--port", str(self.port), *args], cwd=ROOT, env={**full_env, **env},
-            stdout=subprocess.DEVNULL, stderr=self._err)
         if not eventually(self._up, 60):
             self.stop()
             raise AssertionError(f"the MCP server did not start: {self.stderr()}")
@@ -151,20 +144,6 @@ class McpHttpServer:
         except urllib.error.HTTPError as err:
             return SimpleNamespace(status=err.code, headers=err.headers, body=err.read())
 
-    def stderr(self) -> str:
-        if not self._err.closed:
-            self._err.flush()
-        return self.log.read_text()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._err.close()
 
 
 @pytest.fixture(scope="module")
@@ -498,15 +477,20 @@ def test_no_token_means_loopback_only():
 # ----------------------------------------------------------------------------- reloads
 
 
+def relabel_and_wait(project_copy: Path, client) -> None:
+    """Edit win_rate's label in the project, and wait for the server to announce new tools."""
+    file = project_copy / "conversion.yml"
+    file.write_text(file.read_text().replace("label: Opportunity win rate",
+                                             "label: Win rate (edited)"))
+    assert eventually(lambda: any(isinstance(n, types.ToolListChangedNotification)
+                                  for n in client.notes))
+
+
 def test_an_edit_changes_the_tools_and_is_announced(project_copy, tmp_path):
     with open(tmp_path / "stderr.log", "w") as errlog, \
             connected(over_stdio(project_copy, errlog)) as client:
         assert "Opportunity win rate" in client.tools()["query_metrics"].description
-        file = project_copy / "conversion.yml"
-        file.write_text(file.read_text().replace("label: Opportunity win rate",
-                                                 "label: Win rate (edited)"))
-        assert eventually(lambda: any(isinstance(n, types.ToolListChangedNotification)
-                                      for n in client.notes))
+        relabel_and_wait(project_copy, client)
         query = client.tools()["query_metrics"].description
         assert "- win_rate: Win rate (edited) [percent]" in query
         assert "Opportunity win rate" not in query
@@ -517,11 +501,7 @@ def test_an_edit_is_announced_over_http_too(project_copy, tmp_path):
     try:
         with connected(over_http(server.url, None)) as client:
             assert "Opportunity win rate" in client.tools()["query_metrics"].description
-            file = project_copy / "conversion.yml"
-            file.write_text(file.read_text().replace("label: Opportunity win rate",
-                                                     "label: Win rate (edited)"))
-            assert eventually(lambda: any(isinstance(n, types.ToolListChangedNotification)
-                                          for n in client.notes))
+            relabel_and_wait(project_copy, client)
             assert "Win rate (edited)" in client.tools()["query_metrics"].description
     finally:
         server.stop()

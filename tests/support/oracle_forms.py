@@ -397,3 +397,18 @@ def mismatches(table, want: pd.DataFrame, keys: list[str], limit: int = 10) -> l
                 if len(problems) >= limit:
                     return problems
     return problems
+
+
+def cases(metrics, grains_of: Callable[[str], tuple[str, ...]], dims: dict[str, tuple[str, ...]],
+          needs_by: set[str] = frozenset()):
+    """pytest params (metric, grain, by) for each metric at each of its grains, over all its
+    rows and by each of its dimensions; a metric of ``needs_by`` only by a dimension."""
+    import pytest
+
+    for metric in metrics:
+        for grain in grains_of(metric):
+            for by in ((), *((d,) for d in dims[metric])):
+                if metric in needs_by and not by:
+                    continue
+                yield pytest.param(metric, grain, by,
+                                   id=f"{metric}-{grain}-{'-'.join(by) or 'all'}")
