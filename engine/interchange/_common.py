@@ -14,7 +14,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import sqlglot
 from sqlglot import exp
@@ -106,6 +106,19 @@ def _atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def raw_jinja(value: Any) -> Any:
+    """``value`` with every string that holds a Jinja opener (``{{``, ``{%``, ``{#``) wrapped
+    in ``{% raw %}``: the project's files are rendered by Jinja, and what was imported must
+    read as it was written."""
+    if isinstance(value, str) and ("{{" in value or "{%" in value or "{#" in value):
+        return "{% raw %}" + value + "{% endraw %}"
+    if isinstance(value, dict):
+        return {k: raw_jinja(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [raw_jinja(v) for v in value]
+    return value
 
 
 def dump_yaml(data: object) -> str:

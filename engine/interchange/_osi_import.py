@@ -293,17 +293,6 @@ def _read_metric(node: dict, loc: tuple, model: dict, out: _Out) -> None:
     out.add(None, "metrics", metric, "metrics.yml")
 
 
-def _raw(value: Any) -> Any:
-    """Strings that would render as Jinja, kept as written."""
-    if isinstance(value, str) and ("{{" in value or "{%" in value):
-        return "{% raw %}" + value + "{% endraw %}"
-    if isinstance(value, dict):
-        return {k: _raw(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_raw(v) for v in value]
-    return value
-
-
 def _write(out: _Out, output: Path) -> None:
     """Every file into a temporary folder beside ``output``, then one rename."""
     temp = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}."))
@@ -312,7 +301,7 @@ def _write(out: _Out, output: Path) -> None:
         for name, sections in out.files.items():
             target = temp / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            ordered = {k: _raw(sections[k]) for k in ("sources", "metrics", "tests")
+            ordered = {k: common.raw_jinja(sections[k]) for k in ("sources", "metrics", "tests")
                        if k in sections}
             target.write_text(common.dump_yaml(ordered), encoding="utf-8")
         for name, text in out.extra.items():

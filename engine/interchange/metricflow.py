@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from ..diagnostics import Span, UsageError
+from ._common import raw_jinja
 from .mf_dbt import DbtProject, read_project, ref_name
 from .mf_metrics import Metrics
 from .mf_nodes import Node, Report
@@ -203,23 +204,12 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _text)
 
 
-def _raw(value: Any) -> Any:
-    """Strings are rendered by our Jinja: keep any braces in them as they are."""
-    if isinstance(value, str) and ("{{" in value or "{%" in value or "{#" in value):
-        return "{% raw %}" + value + "{% endraw %}"
-    if isinstance(value, dict):
-        return {k: _raw(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_raw(v) for v in value]
-    return value
-
-
 def _listing(key: str, items: list[dict[str, Any]], header: str) -> tuple[str, list[int]]:
     """A YAML file of one list, and the line each item starts on."""
     lines, starts = [header, f"{key}:" if items else f"{key}: []"], []
     for item in items:
         starts.append(len(lines) + 1)
-        body = yaml.dump([_raw(item)], Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+        body = yaml.dump([raw_jinja(item)], Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                          width=100)
         lines += ["  " + line for line in body.rstrip("\n").split("\n")]
     return "\n".join(lines) + "\n", starts
@@ -258,7 +248,7 @@ def _render(temp: Path, files: dict[str, Any], report: Report) -> list[tuple[str
     from ..project import check_project
 
     header = "# Imported from a dbt MetricFlow project by `metrics import metricflow`."
-    project = yaml.dump(_raw(files["project"]), Dumper=_Dumper, sort_keys=False)
+    project = yaml.dump(raw_jinja(files["project"]), Dumper=_Dumper, sort_keys=False)
     (temp / "project.yml").write_text(header + "\n" + project, encoding="utf-8")
     texts, starts = {}, {}
     for kind in ("sources", "metrics"):

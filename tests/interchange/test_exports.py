@@ -321,6 +321,21 @@ def test_import_maps_a_foreign_osi_file_and_reports_the_rest(tmp_path):
     assert strict.returncode == 1
 
 
+def test_import_keeps_jinja_braces_in_text_as_written(tmp_path):
+    """The project's files are rendered by Jinja: an imported description holding ``{{``,
+    ``{%`` or ``{#`` must read back as written, not be evaluated or dropped as a comment."""
+    text = "Sum of {{ amount }}, {% if %} and {# not a comment #} as written"
+    source = tmp_path / "shop.osi.yaml"
+    source.write_text(FOREIGN.replace("description: Total order amount",
+                                      f"description: '{text}'"))
+    result = run_cli("import", "osi", str(source), "--output", str(tmp_path / "shop"),
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    from sales_metrics.engine.project import load_project
+
+    assert load_project(tmp_path / "shop").catalog.metrics["revenue"].model.description == text
+
+
 @pytest.mark.parametrize("content, message", [
     ("semantic_model: [", "shop.osi.yaml:2:1: did not find expected node content"),
     ("just: a mapping\n", "not an OSI document"),
