@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .access import Scope
-from .encode import FORMATS, dumps, encoded
+from .encode import FORMATS, dumps
 from .errors import BadRequest, TooLarge, Unauthorized, body, code_of
 from .request import QueryRequest
 from .service import Service
@@ -99,7 +99,7 @@ class _Api:
         def work(scope: Scope, data: Any) -> Response:
             fmt = _format(data, accept)
             result = self.service.query(QueryRequest.of(data, ("format",)), scope)
-            content, media = encoded(result, fmt)
+            content, media = self.service.encoded(result, fmt)
             return Response(content, 200, media_type=media, headers={
                 "X-Metrics-Cache": "hit" if result.cached else "miss",
                 "X-Metrics-Rows": str(result.table.num_rows)})

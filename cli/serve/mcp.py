@@ -47,7 +47,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from sales_metrics.engine.diagnostics import did_you_mean
 
 from .access import FULL, Scope
-from .encode import dumps, result_json
+from .encode import dumps
 from .errors import INTERNAL, BadRequest, body, code_of
 from .request import LONGEST_TEXT, MOST_BY, MOST_METRICS, MOST_WHERE, QueryRequest
 from .service import GRAINS, Service
@@ -268,7 +268,7 @@ def dimension_values(service: Service, args: dict, scope: Scope) -> str:
 
 
 def query_metrics(service: Service, args: dict, scope: Scope) -> str:
-    return result_json(service.query(QueryRequest.of(args), scope))
+    return service.encoded(service.query(QueryRequest.of(args), scope), "json")[0].decode()
 
 
 def compile_sql(service: Service, args: dict, scope: Scope) -> str:

@@ -28,12 +28,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from sales_metrics.engine.diagnostics import did_you_mean, one_of
 
 from .access import FULL, Scope, load_tokens
 from .catalog import Definitions, Generation
+from .encode import encoded
 from .errors import BadRequest, NotFound, TooManyRows
 from .pool import Pool, ResultCache, data_files, data_fingerprint
 from .request import QueryRequest
@@ -59,6 +61,7 @@ class Result:
     cached: bool  # served from the result cache
     catalog: int  # the catalog generation that answered
     stale: bool  # the definitions on disk are broken: this is the last good catalog
+    key: Hashable = None  # the result cache's key (definitions, request, data)
 
 
 class Service:
@@ -239,7 +242,21 @@ class Service:
             self.cache.put(key, table)
         log.info("query %s by %s: %d rows%s", ",".join(names), scope.name, table.num_rows,
                  " (cached)" if cached else "")
-        return Result(table, tuple(names), grain.lower(), cached, current.number, self.stale)
+        return Result(table, tuple(names), grain.lower(), cached, current.number, self.stale,
+                      key)
+
+    def encoded(self, result: Result, fmt: str) -> tuple[bytes, str]:
+        """The result in ``fmt`` (json, csv, arrow) and its media type. A cached result's
+        bytes are kept beside it: the same answer is not encoded again (encoding took more
+        of a cached answer's time than finding it)."""
+        if not result.cached:
+            return encoded(result, fmt)
+        key = ("encoded", fmt, result.key)
+        found = self.cache.get(key)
+        if found is None:
+            found = encoded(result, fmt)
+            self.cache.put(key, found)
+        return found
 
     def compare_periods(self, metric: str, start: str, end: str,
                         previous_start: str | None = None, previous_end: str | None = None,
