@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Hashable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow
 
-    from .service import Result
+
+@dataclass(frozen=True)
+class Result:
+    """A query's answer (Service.query): the rows, and how they were got."""
+
+    table: "pyarrow.Table"  # period, the dimensions, one column per metric
+    metrics: tuple[str, ...]
+    grain: str
+    cached: bool  # served from the result cache
+    catalog: int  # the catalog generation that answered
+    stale: bool  # the definitions on disk are broken: this is the last good catalog
+    key: Hashable = None  # the result cache's key (definitions, request, data)
+
 
 FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8",
            "arrow": "application/vnd.apache.arrow.stream"}
@@ -44,7 +58,7 @@ def dumps(value: Any) -> str:
     return json.dumps(str(value))
 
 
-def result_json(result: "Result") -> str:
+def result_json(result: Result) -> str:
     """``{"metrics", "grain", "columns": [{name, type}], "row_count", "rows": [...]}``."""
     from ..numbers import json_text
 
@@ -55,13 +69,13 @@ def result_json(result: "Result") -> str:
     return head[:-1] + ', "rows": ' + json_text(table).rstrip("\n") + "}\n"
 
 
-def result_csv(result: "Result") -> str:
+def result_csv(result: Result) -> str:
     from ..numbers import csv_text
 
     return csv_text(result.table)
 
 
-def result_arrow(result: "Result") -> bytes:
+def result_arrow(result: Result) -> bytes:
     return arrow_stream(result.table)
 
 
@@ -75,7 +89,7 @@ def arrow_stream(table: "pyarrow.Table") -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def encoded(result: "Result", fmt: str) -> tuple[bytes, str]:
+def encoded(result: Result, fmt: str) -> tuple[bytes, str]:
     """The result in ``fmt`` (json, csv, arrow) and its media type."""
     if fmt == "csv":
         return result_csv(result).encode("utf-8"), FORMATS["csv"]

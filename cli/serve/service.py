@@ -24,18 +24,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from sales_metrics.engine.diagnostics import did_you_mean, one_of
 
 from .access import FULL, Scope, load_tokens
 from .catalog import Definitions, Generation
-from .encode import encoded
+from .encode import Result, encoded
 from .errors import BadRequest, NotFound, TooManyRows
 from .pool import Pool, ResultCache, data_files, data_fingerprint
 from .request import QueryRequest
@@ -49,19 +47,6 @@ GRAINS = ("day", "week", "month", "quarter", "year", "all")
 KINDS = {"ConversionMetric": "conversion", "BalanceMetric": "balance",
          "FormulaMetric": "formula", "CumulativeMetric": "cumulative",
          "ComparisonMetric": "comparison", "EntityMetric": "entity", "ShareMetric": "share"}
-
-
-@dataclass(frozen=True)
-class Result:
-    """A query's answer: the rows, and how they were got."""
-
-    table: "pyarrow.Table"  # period, the dimensions, one column per metric
-    metrics: tuple[str, ...]
-    grain: str
-    cached: bool  # served from the result cache
-    catalog: int  # the catalog generation that answered
-    stale: bool  # the definitions on disk are broken: this is the last good catalog
-    key: Hashable = None  # the result cache's key (definitions, request, data)
 
 
 class Service:
