@@ -13,8 +13,9 @@ Sync tool and schema followed, per CRM (what the starters in cli/starters/ read)
   opportunity, lead, task, event, user, user_role, account; API names in snake_case
   (StageName -> stage_name), custom fields with `__c` as `_c` (Amount_USD__c -> amount_usd_c),
   soft deletes as is_deleted. CloseDate, ActivityDate and ConvertedDate are dates.
-* hubspot: Fivetran's HubSpot connector, as fivetran/dbt_hubspot_source v0.21.0 (2025-10-01)
-  declares it: deal (property_<name> columns), deal_company, company, deal_pipeline, deal_pipeline_stage (closed_won,
+* hubspot: Fivetran's HubSpot connector: tables and fixed columns as fivetran/dbt_hubspot_source
+  v0.21.0 (2025-10-01) declares them; HubSpot properties as property_<internal name> columns
+  (the package passes them through unlisted, so those follow the naming rule): deal (property_<name> columns), deal_company, company, deal_pipeline, deal_pipeline_stage (closed_won,
   is_closed, probability), engagement with engagement_call / engagement_email /
   engagement_meeting (property_hs_* columns), engagement_deal, engagement_contact, contact
   (property_lifecyclestage, property_hs_lifecyclestage_<stage>_date, property_hs_lead_status,
