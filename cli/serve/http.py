@@ -31,6 +31,7 @@ from .service import Service
 log = logging.getLogger("metrics.serve")
 JSON = "application/json"
 MAX_BODY = 1 << 20  # bytes of a request body
+DRAIN = 16 << 20  # bytes of a too-large body read and dropped before the 413
 STATUS = {"bad-request": 400, "cannot-compile": 400, "invalid-definitions": 400,
           "unauthorized": 401, "forbidden": 403, "not-found": 404, "not-allowed": 405,
           "too-large": 413, "too-many-rows": 422, "internal": 500, "busy": 503,
@@ -156,11 +157,13 @@ class _Api:
     async def _body(self, request: Request) -> Any:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await self._discard(request)
             raise TooLarge(f"the request body is over {self.max_body:,} bytes")
         chunks, size = [], 0
         async for chunk in request.stream():
             size += len(chunk)
             if size > self.max_body:
+                await self._discard(request)
                 raise TooLarge(f"the request body is over {self.max_body:,} bytes")
             chunks.append(chunk)
         if not size:
@@ -170,6 +173,18 @@ class _Api:
         except (ValueError, RecursionError) as err:
             raise BadRequest(f"the body is not JSON: {str(err).splitlines()[0][:200]}") \
                 from None
+
+    async def _discard(self, request: Request) -> None:
+        """Read and drop the rest of a body that is too large, up to DRAIN bytes, so the
+        client gets its 413 rather than a connection reset while it is still sending."""
+        drained = 0
+        try:
+            async for chunk in request.stream():
+                drained += len(chunk)
+                if drained > DRAIN:
+                    return
+        except Exception:  # the stream was already read, or the client went away
+            return
 
     def _error(self, err: Exception, request: Request) -> Response:
         code = code_of(err)
