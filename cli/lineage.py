@@ -160,6 +160,17 @@ _AGGREGATES = {"avg": "average", "median": "median", "sum": "total", "min": "min
                "max": "maximum"}
 
 
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)\.(?=\s+[A-Z(`]|\s*$)")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description, with its full stop: a full stop followed by a capital
+    or the end, not the one of "e.g.", "i.e.", "vs." or "etc."; the whole text if none."""
+    text = " ".join(text.split())
+    end = _SENTENCE_END.search(text)
+    return text[:end.end()] if end else text
+
+
 def plain(sentence: str) -> str:
     """A sentence from :func:`in_words` without its metric markers."""
     return sentence.replace(REF, "")

@@ -453,6 +453,9 @@ def main() -> None:
                         help="also the (a)/(b) rows on PostgreSQL, the data seeded there once "
                              "(benchmark_postgres.py), e.g. postgresql://postgres@127.0.0.1/test")
     args = parser.parse_args()
+    for name in ("runs", "startup_runs", "run_runs", "project_runs"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1 (the report needs a median)")
     args.naive_runs = min(args.runs, 3) if args.naive_runs is None else args.naive_runs
     args.data = args.data or default_data_dir(args.opportunities, args.seed)
     start_load = load()

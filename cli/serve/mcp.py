@@ -369,7 +369,9 @@ def _query_description(listed: list[dict[str, Any]], dims: list[str], dialect: s
 
 
 def _short(text: str) -> str:
-    first = text.strip().split(". ")[0].rstrip(".")
+    from .service import headline
+
+    first = headline(text).rstrip(".")
     if len(first) <= LONGEST_SUMMARY:
         return first
     return first[:LONGEST_SUMMARY].rsplit(" ", 1)[0] + "..."

@@ -367,6 +367,14 @@ def _facts(project, name: str) -> dict[str, Any]:
             "owner": model.owner}
 
 
+def headline(text: str) -> str:
+    """The first sentence of a description (see :func:`sales_metrics.cli.lineage.first_sentence`),
+    for a front end's one-line listing."""
+    from ..lineage import first_sentence
+
+    return first_sentence(text)
+
+
 def _scoped(info: dict[str, Any], scope: Scope) -> dict[str, Any]:
     return {**info, "dimensions": [d for d in info["dimensions"] if scope.allows_dimension(d)]}
 
