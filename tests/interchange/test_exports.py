@@ -118,6 +118,28 @@ def numbers():
     return out
 
 
+@pytest.fixture(scope="module")
+def by_region(project):
+    """Our monthly numbers grouped by region, for every metric that may be grouped by it:
+    {metric: {"period|region": value}} (an empty region is a NULL one)."""
+    ok, _ = project.runnable(list(project.catalog.metrics), grain="month", by=["region"])
+    result = run_cli("run", "-p", str(PROJECT_DIR), "--grain=month", "--by", "region",
+                     "--format", "csv", *[a for name in ok for a in ("-m", name)])
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(ok) >= 20 and {r["region"] for r in rows} >= {"EMEA", "APAC"}
+    return {name: {f"{r['period']}|{r['region']}": _value(r[name]) for r in rows} for name in ok}
+
+
+def _grouped(table: str, time: str, expr: str, group: str, joins: str = "",
+             query: str | None = None) -> str:
+    """The measure by month and one dimension expression; the group is '' when NULL."""
+    rows = f"({query}) AS {table}" if query else f"{table} AS {table}"
+    return (f"SELECT CAST(DATE_TRUNC('MONTH', {table}.{time}) AS DATE) AS period, "
+            f"COALESCE({group}, '') AS grp, {expr} AS value FROM {rows}{joins} "
+            f"WHERE {table}.{time} IS NOT NULL GROUP BY 1, 2")
+
+
 def _value(text):
     if text in ("", None):
         return None
@@ -564,6 +586,49 @@ def test_snowflake_metrics_compute_our_numbers_on_fakesnow(snowflake, numbers, g
     assert compared >= 30 if grain == "month" else compared >= 1
 
 
+def _snowflake_dimension(snowflake, table: str, name: str) -> tuple[str, str] | None:
+    """(SQL of the dimension qualified by its table, a LEFT JOIN reaching it from ``table``)
+    through the view's relationships, one hop; None when it is on neither."""
+    tables = {t["name"]: t for t in snowflake["tables"]}
+
+    def qualified(owner: str) -> str | None:
+        dims = {d["name"]: d["expr"] for d in tables[owner].get("dimensions", [])}
+        if name not in dims:
+            return None
+        tree = sqlglot.parse_one(dims[name], read="snowflake")
+        for col in tree.find_all(exp.Column):
+            col.set("table", exp.to_identifier(owner))
+        return tree.sql("snowflake")
+
+    if (own := qualified(table)) is not None:
+        return own, ""
+    for rel in snowflake["relationships"]:
+        if rel["left_table"] == table and (far := qualified(rel["right_table"])) is not None:
+            right = rel["right_table"]
+            on = " AND ".join(f"{table}.{c['left_column']} = {right}.{c['right_column']}"
+                              for c in rel["relationship_columns"])
+            return far, f" LEFT JOIN {right} AS {right} ON {on}"
+    return None
+
+
+def test_snowflake_metrics_compute_our_numbers_by_region_on_fakesnow(snowflake, by_region,
+                                                                     fakesnow_cursor):
+    """Grouped by a dimension of another table, reached through the view's relationships."""
+    compared = 0
+    for name in _exported_metrics_snowflake(snowflake):
+        if name not in by_region:
+            continue
+        table, time, expr = _snowflake_measure(snowflake, name)
+        found = _snowflake_dimension(snowflake, table, "region")
+        assert found, f"{name}: no region reachable from {table} in the semantic view"
+        group, join = found
+        fakesnow_cursor.execute(_grouped(table, time, expr, group, join))
+        theirs = {f"{str(p)[:10]}|{g}": v for p, g, v in fakesnow_cursor.fetchall()}
+        _same(name, by_region[name], theirs)
+        compared += 1
+    assert compared >= 15
+
+
 def _same(name: str, ours: dict[str, float | None], theirs: dict[str, object]) -> None:
     assert theirs, name
     if list(theirs) == ["None"]:  # timeless: the whole table's value is every period's
@@ -668,10 +733,11 @@ def _databricks_measure(view: dict, name: str) -> str:
     return tree.sql("databricks")
 
 
-def _databricks_joins(view: dict, source: str, expr: str) -> str:
-    """The view's joins the measure reads, as LEFT JOINs (a metric view joins many to one),
+def _databricks_joins(view: dict, source: str, *exprs: str) -> str:
+    """The view's joins the expressions read, as LEFT JOINs (a metric view joins many to one),
     each after its parent; ``source.`` in a top-level condition is the view's source."""
-    used = {c.table for c in sqlglot.parse_one(expr, read="databricks").find_all(exp.Column)}
+    used = {c.table for e in exprs
+            for c in sqlglot.parse_one(e, read="databricks").find_all(exp.Column)}
 
     def needed(join: dict) -> bool:
         return join["name"] in used or any(needed(j) for j in join.get("joins", []))
@@ -707,6 +773,56 @@ def test_databricks_measures_compute_our_numbers_on_spark(databricks, numbers, g
             _same(name, numbers[grain][name], theirs)
             compared += 1
     assert compared >= 30 if grain == "month" else compared >= 1
+
+
+def _own_columns(sql: str, source: str) -> str:
+    """A view expression with its bare columns (the source's own) qualified by the source, so
+    that they stay unambiguous next to the joined tables."""
+    tree = sqlglot.parse_one(sql, read="databricks")
+    for col in tree.find_all(exp.Column):
+        if not col.table:
+            col.set("table", exp.to_identifier(source))
+    return tree.sql("databricks")
+
+
+def test_databricks_measures_compute_our_numbers_by_region_on_spark(databricks, by_region,
+                                                                   spark):
+    """Grouped by the view's region dimension, through the view's joins."""
+    compared = 0
+    for source, view in databricks.items():
+        dims = {d["name"]: d["expr"] for d in view.get("dimensions", [])}
+        for measure in view["measures"]:
+            name = measure["name"]
+            if name not in by_region:
+                continue
+            assert "region" in dims, f"{name}: its view {source} has no region dimension"
+            time = re.search(r"Time: (\w+)\.$", measure["comment"]).group(1)
+            expr, group = (_own_columns(e, source) for e in
+                           (_databricks_measure(view, name), dims["region"]))
+            query = None if re.fullmatch(r"[\w.]+", view["source"]) else view["source"]
+            table = spark.execute(_grouped(source, time, expr, group,
+                                           _databricks_joins(view, source, expr, group), query))
+            theirs = {f"{p}|{g}": v for p, g, v in zip(table.column("period").to_pylist(),
+                                                        table.column("grp").to_pylist(),
+                                                        table.column("value").to_pylist())}
+            _same(name, by_region[name], theirs)
+            compared += 1
+    assert compared >= 15
+
+
+def test_the_readme_counts_what_each_export_takes(snowflake, databricks, osi_run, project):
+    readme = (PROJECT_DIR.parent / "README.md").read_text()
+    took = re.search(r"Of the (\d+) metrics, Databricks takes (\d+) and Snowflake (\d+); the "
+                     r"others \((\d+) and (\d+)\)", " ".join(readme.split()))
+    approximate = re.search(r"(\d+) of the (\d+) metrics have no plain OSI expression",
+                            " ".join(readme.split()))
+    assert took and approximate, "the README no longer says how many metrics each export takes"
+    total = len(project.catalog.metrics)
+    dbx = len({m["name"] for v in databricks.values() for m in v["measures"]})
+    snow = len(_exported_metrics_snowflake(snowflake))
+    assert [int(n) for n in took.groups()] == [total, dbx, snow, total - dbx, total - snow]
+    carried = set(re.findall(r"approximate in the OSI core: (\w+):", osi_run.stderr))
+    assert [int(n) for n in approximate.groups()] == [len(carried), total]
 
 
 # -- output -----------------------------------------------------------------------------------

@@ -343,6 +343,7 @@ def test_numbers_equal_the_kpis_md_oracle(imported, dbt, tmp_path):
     assert len(got) == 48 and got.period.min() == pd.Timestamp("2022-01-01")
     want = monthly.rename_axis("period").reset_index()
     compared = _compare(want, got, ["period"], MONTHLY, "the oracle")
+    assert compared == len(MONTHLY) * 48 == 912  # 19 KPIs x 48 months, no row missing or extra
     got = _ours(out, QUARTERLY, "quarter", tmp_path)
     compared += _compare(quarterly.rename_axis("period").reset_index(), got, ["period"],
                          QUARTERLY, "the oracle")
