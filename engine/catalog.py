@@ -139,6 +139,39 @@ class Catalog:
         nearest = [d for d in candidates if len(d.path) == len(candidates[0].path)]
         return candidates[0] if len(nearest) == 1 else None
 
+    def identity(self, source: str, name: str, own: bool = False) -> Dimension | None:
+        """What tells apart the entities a dimension names, as reachable from a source: the
+        single-column key of the source that owns the dimension, read from the column that
+        references it when the last join is on that key (``account`` from opportunities:
+        ``opportunities.account_id``, no join to accounts). ``own``: the source is a roster of
+        the entities (one row each), so a dimension of its own is told apart by its own key.
+        None where neither holds: the entity is then told apart by the dimension's value."""
+        dim = self.dimension(source, name)
+        if dim is None:
+            return None
+        owner = dim.path[-1].target if dim.path else source
+        keys = self.sources[owner].model.keys if owner in self.sources else []
+        if len(keys) != 1:
+            return None
+        if not dim.path:
+            return Dimension(name, exp.column(keys[0], table=source), (), dim.span) if own \
+                else None
+        last = dim.path[-1]
+        if not isinstance(last.on, exp.EQ):
+            return None
+        sides = (last.on.this, last.on.expression)
+        for theirs, mine in (sides, sides[::-1]):
+            if (isinstance(theirs, exp.Column) and isinstance(mine, exp.Column)
+                    and theirs.table == last.alias and theirs.name == keys[0]
+                    and mine.table == last.parent):
+                return Dimension(name, mine.copy(), dim.path[:-1], dim.span)
+        return None
+
+    def owner(self, source: str, name: str) -> str | None:
+        """The source whose dimension a name is, as reached from a source."""
+        dim = self.dimension(source, name)
+        return None if dim is None else dim.path[-1].target if dim.path else source
+
     def direct_joins(self, source: str) -> dict[str, JoinStep]:
         """The source's own joins, by name, as steps a query can add."""
         src = self.sources[source]

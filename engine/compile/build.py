@@ -176,12 +176,15 @@ def _entity(entity: EntityPlan) -> exp.Query:
     query = _from(exp.select(_named(period, PERIOD), *(_named(b, n) for b, n in zip(by, entity.by)),
                              agg.as_(name, copy=False), copy=False),
                   inner.subquery("per_entity", copy=False))
+    key = model.entity
     if entity.population:  # the roster's entities only, each in the groups of its row
-        key = model.entity
         rows = _population(entity, entity.by + (key,)).subquery("population", copy=False)
         on = exp.EQ(this=exp.column(key, table="per_entity", quoted=quote(key)),
                     expression=exp.column(key, table="population", quoted=quote(key)))
         query = join(query, rows, on, "inner")
+    else:  # rows that name no entity (no account on the deal) belong to none
+        query = query.where(exp.column(key, table="per_entity", quoted=quote(key)).is_(
+            exp.Null()).not_(), copy=False)
     query = query.group_by(period.copy(), *(b.copy() for b in by), copy=False)
     if not (entity.inner.sparse and entity.by):
         return query
@@ -216,8 +219,7 @@ def _population(entity: EntityPlan, names: tuple[str, ...]) -> exp.Query:
 
 def _population_rows(plan: Plan, source: str, names: tuple[str, ...]) -> exp.Select:
     catalog = plan.catalog
-    dims = [catalog.dimension(source, n) for n in names]
-    assert all(dims), "checked when planning"
+    dims = [plan.grouping(source, n) for n in names]
     conditions, used = [], list(dims)
     for where in plan.where:
         for part in where.flatten() if isinstance(where, exp.And) else [where]:

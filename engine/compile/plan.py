@@ -122,6 +122,7 @@ class Plan:
     where: list[exp.Expression] = field(default_factory=list)
     read_from: date | None = None  # the requested start, moved back for lookbacks
     sparse: bool = False  # rows only where the scan found some: no spine, no grid
+    keyed: dict[str, str | None] = field(default_factory=dict)  # entity -> its roster
 
     @property
     def calendar(self) -> Calendar:
@@ -134,6 +135,15 @@ class Plan:
         found = self.catalog.dimension(source, name)
         assert found is not None, "checked when planning"
         return found
+
+    def grouping(self, source: str, name: str) -> Dimension:
+        """What the plan groups a source's rows by for a dimension: an entity of ``keyed`` by
+        its key (:meth:`Catalog.identity`), anything else by its value."""
+        if name in self.keyed:
+            found = self.catalog.identity(source, name, own=source == self.keyed[name])
+            assert found is not None, "checked when planning"
+            return found
+        return self.dimension(source, name)
 
 
 def plan(catalog: Catalog, request: Request, dialect: str, can: Capabilities) -> Plan:
@@ -250,10 +260,26 @@ def _add_entity(result: Plan, metric: ResolvedMetric) -> None:
                     request.where)
     inner_plan = plan(catalog, inner, result.dialect, result.can)
     inner_plan.sparse = _grid_unneeded(catalog, metric, inner_plan)
+    if _keyed(catalog, model.entity, catalog.metric_sources(model.of), population):
+        inner_plan.keyed = {**inner_plan.keyed, model.entity: population}
     sources = (population,) if population else tuple(sorted(catalog.metric_sources(model.of)))
     _check_file_sources(result, sources)
     result.entities[metric.name] = EntityPlan(metric, inner_plan, population, request.by,
                                               sources)
+
+
+def _keyed(catalog: Catalog, entity: str, sources: set[str], population: str | None) -> bool:
+    """Whether the entities can be told apart by their key from every source the per-entity
+    query reads (and the roster), one owner's key for all: then two accounts of the same name
+    are two accounts, a reference that matches no account row is an account of its own, and
+    the join to the owner is left out. Else (no single-column key, a join on something else,
+    an entity that is a column of the rows themselves) they are told apart by name."""
+    owners = set()
+    for source in sorted(sources | ({population} if population else set())):
+        if catalog.identity(source, entity, own=source == population) is None:
+            return False
+        owners.add(catalog.owner(source, entity))
+    return len(owners) == 1
 
 
 def _check_population(result: Plan, metric: ResolvedMetric, population: str) -> None:

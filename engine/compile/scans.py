@@ -63,7 +63,7 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
     local = _local_time(plan, group, time_col)
     retail = plan.calendar.is_retail(plan.grain)
     period, key = _period(plan, group, local, time_col, bounds)
-    dims = [plan.dimension(group.source, name) for name in plan.request.by]
+    dims = [plan.grouping(group.source, name) for name in plan.request.by]
     shared = _shared_filters(group)
     named_dims = [d.expr.as_(n, quoted=quote(n)) for d, n in zip(dims, plan.request.by)]
     columns = [period.as_(PERIOD, copy=False), *named_dims]
@@ -122,7 +122,7 @@ def time_column(group: Group) -> exp.Expression:
 def _timeless(plan: Plan, group: Group) -> exp.Select:
     """A scan of rows without time: each group's aggregates over all its rows, no period
     (joined to every period of the request on the dimensions alone)."""
-    dims = [plan.dimension(group.source, name) for name in plan.request.by]
+    dims = [plan.grouping(group.source, name) for name in plan.request.by]
     shared = _shared_filters(group)
     columns = [d.expr.as_(n, quoted=quote(n)) for d, n in zip(dims, plan.request.by)]
     columns += [_leaf_column(plan, group, leaf, shared, (None, None))

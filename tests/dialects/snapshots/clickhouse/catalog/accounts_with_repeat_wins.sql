@@ -8,13 +8,11 @@ WITH ent_accounts_with_repeat_wins AS (
       SELECT
         CAST(dateTrunc('YEAR', opportunities.closed_at) AS Nullable(DATE)) AS period,
         reps.region AS region,
-        accounts.account_name AS account,
+        opportunities.account_id AS account,
         COUNT(*) AS deals_won__num
       FROM opportunities AS opportunities
       LEFT JOIN reps AS reps
         ON opportunities.owner_rep_id = reps.rep_id
-      LEFT JOIN accounts AS accounts
-        ON opportunities.account_id = accounts.account_id
       WHERE
         NOT (
           opportunities.closed_at IS NULL
@@ -22,7 +20,7 @@ WITH ent_accounts_with_repeat_wins AS (
       GROUP BY
         CAST(dateTrunc('YEAR', opportunities.closed_at) AS Nullable(DATE)),
         reps.region,
-        accounts.account_name
+        opportunities.account_id
     )
     SELECT
       ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period AS period,
@@ -31,6 +29,10 @@ WITH ent_accounts_with_repeat_wins AS (
       COALESCE(ent_accounts_with_repeat_wins__agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
     FROM ent_accounts_with_repeat_wins__agg_opportunities_closed_at
   ) AS per_entity
+  WHERE
+    NOT (
+      per_entity.account IS NULL
+    )
   GROUP BY
     per_entity.period,
     per_entity.region

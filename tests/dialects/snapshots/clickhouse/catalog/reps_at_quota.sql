@@ -8,7 +8,7 @@ WITH ent_reps_at_quota AS (
       SELECT
         CAST(dateTrunc('QUARTER', quotas.quarter_start) AS Nullable(DATE)) AS period,
         reps.team AS team,
-        reps.rep_name AS rep,
+        quotas.rep_id AS rep,
         SUM(quotas.quota) AS quota_attainment__den
       FROM quotas AS quotas
       LEFT JOIN reps AS reps
@@ -20,12 +20,12 @@ WITH ent_reps_at_quota AS (
       GROUP BY
         CAST(dateTrunc('QUARTER', quotas.quarter_start) AS Nullable(DATE)),
         reps.team,
-        reps.rep_name
+        quotas.rep_id
     ), ent_reps_at_quota__agg_opportunities_closed_at AS (
       SELECT
         CAST(dateTrunc('QUARTER', opportunities.closed_at) AS Nullable(DATE)) AS period,
         reps.team AS team,
-        reps.rep_name AS rep,
+        opportunities.owner_rep_id AS rep,
         SUM(opportunities.amount) AS won_revenue__num
       FROM opportunities AS opportunities
       LEFT JOIN reps AS reps
@@ -37,7 +37,7 @@ WITH ent_reps_at_quota AS (
       GROUP BY
         CAST(dateTrunc('QUARTER', opportunities.closed_at) AS Nullable(DATE)),
         reps.team,
-        reps.rep_name
+        opportunities.owner_rep_id
     ), ent_reps_at_quota__bounds AS (
       SELECT
         MIN(lo) AS lo,
@@ -115,14 +115,14 @@ WITH ent_reps_at_quota AS (
       CROSS JOIN (
         SELECT
           reps.team AS team,
-          reps.rep_name AS rep
+          opportunities.owner_rep_id AS rep
         FROM opportunities AS opportunities
         LEFT JOIN reps AS reps
           ON opportunities.owner_rep_id = reps.rep_id
         UNION DISTINCT
         SELECT
           reps.team AS team,
-          reps.rep_name AS rep
+          quotas.rep_id AS rep
         FROM quotas AS quotas
         LEFT JOIN reps AS reps
           ON quotas.rep_id = reps.rep_id
@@ -145,6 +145,10 @@ WITH ent_reps_at_quota AS (
       AND ent_reps_at_quota__agg_opportunities_closed_at.team IS NOT DISTINCT FROM ent_reps_at_quota__grid.team
       AND ent_reps_at_quota__agg_opportunities_closed_at.rep IS NOT DISTINCT FROM ent_reps_at_quota__grid.rep
   ) AS per_entity
+  WHERE
+    NOT (
+      per_entity.rep IS NULL
+    )
   GROUP BY
     per_entity.period,
     per_entity.team

@@ -1,16 +1,14 @@
 WITH ent_activities_per_rep__agg_activities_occurred_at AS (
   SELECT
     CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE) AS period,
-    reps.rep_name AS rep,
+    activities.rep_id AS rep,
     COUNT(*) AS activities_logged__num
   FROM activities AS activities
-  LEFT JOIN reps AS reps
-    ON activities.rep_id = reps.rep_id
   WHERE
     NOT activities.occurred_at IS NULL
   GROUP BY
     CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE),
-    reps.rep_name
+    activities.rep_id
 ), ent_activities_per_rep__bounds AS (
   SELECT
     MIN(period) AS lo,
@@ -41,7 +39,7 @@ WITH ent_activities_per_rep__agg_activities_occurred_at AS (
   FROM ent_activities_per_rep__spine
   CROSS JOIN (
     SELECT DISTINCT
-      reps.rep_name AS rep
+      reps.rep_id AS rep
     FROM reps AS reps
   ) AS dims
 ), ent_activities_per_rep AS (
@@ -62,7 +60,7 @@ WITH ent_activities_per_rep__agg_activities_occurred_at AS (
   INNER JOIN (
     SELECT DISTINCT
       reps.region AS region,
-      reps.rep_name AS rep
+      reps.rep_id AS rep
     FROM reps AS reps
   ) AS population
     ON per_entity.rep = population.rep

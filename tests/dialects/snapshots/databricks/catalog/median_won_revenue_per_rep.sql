@@ -2,7 +2,7 @@ WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
   SELECT
     CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
     reps.team AS team,
-    reps.rep_name AS rep,
+    opportunities.owner_rep_id AS rep,
     SUM(opportunities.amount) AS won_revenue__num
   FROM opportunities AS opportunities
   LEFT JOIN reps AS reps
@@ -12,7 +12,7 @@ WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
   GROUP BY
     CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
     reps.team,
-    reps.rep_name
+    opportunities.owner_rep_id
 ), ent_median_won_revenue_per_rep__bounds AS (
   SELECT
     MIN(lo) AS lo,
@@ -55,7 +55,7 @@ WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
   CROSS JOIN (
     SELECT DISTINCT
       reps.team AS team,
-      reps.rep_name AS rep
+      opportunities.owner_rep_id AS rep
     FROM opportunities AS opportunities
     LEFT JOIN reps AS reps
       ON opportunities.owner_rep_id = reps.rep_id
@@ -77,6 +77,8 @@ WITH ent_median_won_revenue_per_rep__agg_opportunities_closed_at AS (
       AND ent_median_won_revenue_per_rep__agg_opportunities_closed_at.team IS NOT DISTINCT FROM ent_median_won_revenue_per_rep__grid.team
       AND ent_median_won_revenue_per_rep__agg_opportunities_closed_at.rep IS NOT DISTINCT FROM ent_median_won_revenue_per_rep__grid.rep
   ) AS per_entity
+  WHERE
+    NOT per_entity.rep IS NULL
   GROUP BY
     per_entity.period,
     per_entity.team

@@ -1,16 +1,14 @@
 WITH ent_opportunities_per_rep__agg_opportunities_created_at AS (
   SELECT
     CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE) AS period,
-    reps.rep_name AS rep,
+    opportunities.owner_rep_id AS rep,
     COUNT(*) AS opportunities_created__num
   FROM opportunities AS opportunities
-  LEFT JOIN reps AS reps
-    ON opportunities.owner_rep_id = reps.rep_id
   WHERE
     NOT opportunities.created_at IS NULL
   GROUP BY
     CAST(DATE_TRUNC('MONTH', opportunities.created_at) AS DATE),
-    reps.rep_name
+    opportunities.owner_rep_id
 ), ent_opportunities_per_rep__bounds AS (
   SELECT
     MIN(period) AS lo,
@@ -41,7 +39,7 @@ WITH ent_opportunities_per_rep__agg_opportunities_created_at AS (
   FROM ent_opportunities_per_rep__spine
   CROSS JOIN (
     SELECT DISTINCT
-      reps.rep_name AS rep
+      reps.rep_id AS rep
     FROM reps AS reps
   ) AS dims
 ), ent_opportunities_per_rep AS (
@@ -65,7 +63,7 @@ WITH ent_opportunities_per_rep__agg_opportunities_created_at AS (
   INNER JOIN (
     SELECT DISTINCT
       reps.region AS region,
-      reps.rep_name AS rep
+      reps.rep_id AS rep
     FROM reps AS reps
   ) AS population
     ON per_entity.rep = population.rep

@@ -10,11 +10,9 @@ WITH ent_opportunities_per_rep AS (
           '0000-01-01 00:00:00',
           INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', opportunities.created_at)) MONTH
         ) AS DATE) AS period,
-        reps.rep_name AS rep,
+        opportunities.owner_rep_id AS rep,
         COUNT(*) AS opportunities_created__num
       FROM opportunities AS opportunities
-      LEFT JOIN reps AS reps
-        ON opportunities.owner_rep_id = reps.rep_id
       WHERE
         NOT opportunities.created_at IS NULL
       GROUP BY
@@ -22,7 +20,7 @@ WITH ent_opportunities_per_rep AS (
           '0000-01-01 00:00:00',
           INTERVAL (TIMESTAMPDIFF(MONTH, '0000-01-01 00:00:00', opportunities.created_at)) MONTH
         ) AS DATE),
-        reps.rep_name
+        opportunities.owner_rep_id
     ), ent_opportunities_per_rep__bounds AS (
       SELECT
         MIN(period) AS lo,
@@ -84,7 +82,7 @@ WITH ent_opportunities_per_rep AS (
       FROM ent_opportunities_per_rep__spine
       CROSS JOIN (
         SELECT DISTINCT
-          reps.rep_name AS rep
+          reps.rep_id AS rep
         FROM reps AS reps
       ) AS dims
     )
@@ -103,7 +101,7 @@ WITH ent_opportunities_per_rep AS (
   INNER JOIN (
     SELECT DISTINCT
       reps.region AS region,
-      reps.rep_name AS rep
+      reps.rep_id AS rep
     FROM reps AS reps
   ) AS population
     ON per_entity.rep = population.rep

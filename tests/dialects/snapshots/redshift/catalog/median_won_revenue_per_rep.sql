@@ -8,7 +8,7 @@ WITH ent_median_won_revenue_per_rep AS (
       SELECT
         CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
         reps.team AS team,
-        reps.rep_name AS rep,
+        opportunities.owner_rep_id AS rep,
         SUM(opportunities.amount) AS won_revenue__num
       FROM opportunities AS opportunities
       LEFT JOIN reps AS reps
@@ -18,7 +18,7 @@ WITH ent_median_won_revenue_per_rep AS (
       GROUP BY
         CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
         reps.team,
-        reps.rep_name
+        opportunities.owner_rep_id
     ), ent_median_won_revenue_per_rep__bounds AS (
       SELECT
         MIN(lo) AS lo,
@@ -98,7 +98,7 @@ WITH ent_median_won_revenue_per_rep AS (
       CROSS JOIN (
         SELECT DISTINCT
           reps.team AS team,
-          reps.rep_name AS rep
+          opportunities.owner_rep_id AS rep
         FROM opportunities AS opportunities
         LEFT JOIN reps AS reps
           ON opportunities.owner_rep_id = reps.rep_id
@@ -135,6 +135,8 @@ WITH ent_median_won_revenue_per_rep AS (
         )
       )
   ) AS per_entity
+  WHERE
+    NOT per_entity.rep IS NULL
   GROUP BY
     per_entity.period,
     per_entity.team

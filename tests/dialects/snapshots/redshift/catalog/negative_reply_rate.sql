@@ -36,6 +36,8 @@ WITH ent_negative_reply_rate AS (
       ent_negative_reply_rate__agg_replies_replied_at.prospect_latest_sentiment__num AS prospect_latest_sentiment
     FROM ent_negative_reply_rate__agg_replies_replied_at
   ) AS per_entity
+  WHERE
+    NOT per_entity.prospect IS NULL
   GROUP BY
     per_entity.period,
     per_entity.region

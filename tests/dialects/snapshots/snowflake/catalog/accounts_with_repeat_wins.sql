@@ -8,19 +8,17 @@ WITH ent_accounts_with_repeat_wins AS (
       SELECT
         CAST(DATE_TRUNC('YEAR', opportunities.closed_at) AS DATE) AS period,
         reps.region AS region,
-        accounts.account_name AS account,
+        opportunities.account_id AS account,
         COUNT(*) AS deals_won__num
       FROM opportunities AS opportunities
       LEFT JOIN reps AS reps
         ON opportunities.owner_rep_id = reps.rep_id
-      LEFT JOIN accounts AS accounts
-        ON opportunities.account_id = accounts.account_id
       WHERE
         NOT opportunities.closed_at IS NULL AND opportunities.stage = 'won'
       GROUP BY
         CAST(DATE_TRUNC('YEAR', opportunities.closed_at) AS DATE),
         reps.region,
-        accounts.account_name
+        opportunities.account_id
     )
     SELECT
       ent_accounts_with_repeat_wins__agg_opportunities_closed_at.period AS period,
@@ -29,6 +27,8 @@ WITH ent_accounts_with_repeat_wins AS (
       COALESCE(ent_accounts_with_repeat_wins__agg_opportunities_closed_at.deals_won__num, 0) AS deals_won
     FROM ent_accounts_with_repeat_wins__agg_opportunities_closed_at
   ) AS per_entity
+  WHERE
+    NOT per_entity.account IS NULL
   GROUP BY
     per_entity.period,
     per_entity.region

@@ -8,7 +8,7 @@ WITH ent_reps_at_quota AS (
       SELECT
         CAST(DATE_TRUNC('QUARTER', quotas.quarter_start) AS DATE) AS period,
         reps.team AS team,
-        reps.rep_name AS rep,
+        quotas.rep_id AS rep,
         SUM(quotas.quota) AS quota_attainment__den
       FROM quotas AS quotas
       LEFT JOIN reps AS reps
@@ -18,12 +18,12 @@ WITH ent_reps_at_quota AS (
       GROUP BY
         CAST(DATE_TRUNC('QUARTER', quotas.quarter_start) AS DATE),
         reps.team,
-        reps.rep_name
+        quotas.rep_id
     ), ent_reps_at_quota__agg_opportunities_closed_at AS (
       SELECT
         CAST(DATE_TRUNC('QUARTER', opportunities.closed_at) AS DATE) AS period,
         reps.team AS team,
-        reps.rep_name AS rep,
+        opportunities.owner_rep_id AS rep,
         SUM(opportunities.amount) AS won_revenue__num
       FROM opportunities AS opportunities
       LEFT JOIN reps AS reps
@@ -33,7 +33,7 @@ WITH ent_reps_at_quota AS (
       GROUP BY
         CAST(DATE_TRUNC('QUARTER', opportunities.closed_at) AS DATE),
         reps.team,
-        reps.rep_name
+        opportunities.owner_rep_id
     ), ent_reps_at_quota__bounds AS (
       SELECT
         MIN(lo) AS lo,
@@ -119,14 +119,14 @@ WITH ent_reps_at_quota AS (
       CROSS JOIN (
         SELECT
           reps.team AS team,
-          reps.rep_name AS rep
+          opportunities.owner_rep_id AS rep
         FROM opportunities AS opportunities
         LEFT JOIN reps AS reps
           ON opportunities.owner_rep_id = reps.rep_id
         UNION
         SELECT
           reps.team AS team,
-          reps.rep_name AS rep
+          quotas.rep_id AS rep
         FROM quotas AS quotas
         LEFT JOIN reps AS reps
           ON quotas.rep_id = reps.rep_id
@@ -149,6 +149,8 @@ WITH ent_reps_at_quota AS (
       AND ent_reps_at_quota__agg_opportunities_closed_at.team IS NOT DISTINCT FROM ent_reps_at_quota__grid.team
       AND ent_reps_at_quota__agg_opportunities_closed_at.rep IS NOT DISTINCT FROM ent_reps_at_quota__grid.rep
   ) AS per_entity
+  WHERE
+    NOT per_entity.rep IS NULL
   GROUP BY
     per_entity.period,
     per_entity.team
