@@ -146,10 +146,9 @@ class Catalog:
         ``opportunities.account_id``, no join to accounts). ``own``: the source is a roster of
         the entities (one row each), so a dimension of its own is told apart by its own key.
         None where neither holds: the entity is then told apart by the dimension's value."""
-        dim = self.dimension(source, name)
-        if dim is None:
+        dim, owner = self.dimension(source, name), self.owner(source, name)
+        if dim is None or owner is None:
             return None
-        owner = dim.path[-1].target if dim.path else source
         keys = self.sources[owner].model.keys if owner in self.sources else []
         if len(keys) != 1:
             return None
