@@ -18,6 +18,7 @@ from ..dialects import capabilities, to_sql
 from ..model import Grain
 from .build import build, whole_range
 from .plan import Plan, Request, plan
+from .stages import split_rows
 
 __all__ = ["Plan", "Request", "compile_tree", "render", "check_dialect"]
 
@@ -25,6 +26,7 @@ __all__ = ["Plan", "Request", "compile_tree", "render", "check_dialect"]
 def compile_tree(catalog: Catalog, request: Request, dialect: str | None = None) -> exp.Select:
     target = check_dialect(dialect or catalog.dialect)
     planned = plan(catalog, request, target, capabilities(target))
+    split_rows(planned)
     _check_capabilities(planned)
     tree = build(planned)
     if (planned.grain is Grain.all or whole_range(planned)) and request.start is None:

@@ -60,22 +60,31 @@ class Leaf:
 class Group:
     """One scan: every leaf on the same source and time column (and snapshot mode).
 
-    Where the dialect says so, distinct counts get a scan of their own (``distinct``):
-    DuckDB otherwise copies every row the scan reads to aggregate them apart.
+    Where the dialect says so, distinct counts get a scan of their own (``rows``): DuckDB
+    otherwise copies every row the scan reads to aggregate them apart. Medians and
+    percentiles join them there when that lets the rest aggregate in two stages
+    (:func:`stages.split_rows`).
     """
 
     source: str
     time: str
     last: bool = False  # snapshot rows: keep each period's last snapshot
-    distinct: bool = False  # only leaves with a DISTINCT aggregate
+    rows: bool = False  # leaves that read rows apart: distinct counts, medians, percentiles
     leaves: dict[str, Leaf] = field(default_factory=dict)
     shift_days: int = 0  # rows are timed this many days after `time` (a balance's `days`)
 
     @property
     def name(self) -> str:
         return f"agg_{self.source}_{self.time}" + ("_last" if self.last else "") \
-            + ("_distinct" if self.distinct else "") \
+            + ("_rows" if self.rows else "") \
             + (f"_plus_{self.shift_days}d" if self.shift_days else "")
+
+    def shared_filters(self) -> dict[exp.Expression, exp.Expression]:
+        """Filters every leaf of the scan has: pushed into WHERE, so fewer rows are read.
+        (sqlglot trees compare by structure; the text orders them, for stable SQL.)"""
+        per_leaf = [set(leaf.side.filters) for leaf in self.leaves.values()]
+        common = set.intersection(*per_leaf) if per_leaf else set()
+        return {f: f for f in sorted(common, key=lambda f: f.sql())}
 
     @property
     def history(self) -> bool:
@@ -127,6 +136,13 @@ class Plan:
     @property
     def calendar(self) -> Calendar:
         return Calendar.of(self.catalog.project)
+
+    def group(self, source: str, time: str, last: bool = False, rows: bool = False,
+              shift_days: int = 0) -> Group:
+        """The scan of ``source`` by ``time`` of that kind, made when first asked for."""
+        key = (source, time, last, rows) + ((shift_days,) if shift_days else ())
+        return self.groups.setdefault(key, Group(source, time, last, rows,
+                                                 shift_days=shift_days))
 
     def leaf_group(self, alias: str) -> Group:
         return next(g for g in self.groups.values() if alias in g.leaves)
@@ -220,12 +236,9 @@ def _add(result: Plan, metric: ResolvedMetric) -> None:
         if side is None or side.metric:
             continue
         assert side.source and side.time and side.expr is not None
-        distinct = result.can.split_distinct and any(
+        rows = result.can.split_distinct and any(
             isinstance(agg.this, exp.Distinct) for agg in sql.aggregates(side.expr))
-        key = (side.source, side.time, last, distinct) + ((side.shift_days,) if side.shift_days
-                                                          else ())
-        group = result.groups.setdefault(key, Group(side.source, side.time, last, distinct,
-                                                    shift_days=side.shift_days))
+        group = result.group(side.source, side.time, last, rows, side.shift_days)
         alias = f"{metric.name}__{role}"
         group.leaves[alias] = Leaf(alias, side, sql.additive(side.expr),
                                    _fill_zero(metric, side), role in ("opens", "closes"))

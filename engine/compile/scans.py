@@ -20,7 +20,7 @@ from ..catalog import JoinStep
 from .grains import MONTHS, key_of, key_period, period_key, period_sql
 from ..model import Grain
 from .plan import Group, Plan, all_period
-from .stages import KEY, STAGE, two_stage
+from .stages import KEY, STAGE, stageable, two_stage
 
 PERIOD = "period"
 RETAIL = "retail_calendar"  # the CTE listing retail periods, when the project uses one
@@ -64,7 +64,7 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
     retail = plan.calendar.is_retail(plan.grain)
     period, key = _period(plan, group, local, time_col, bounds)
     dims = [plan.grouping(group.source, name) for name in plan.request.by]
-    shared = _shared_filters(group)
+    shared = group.shared_filters()
     named_dims = [d.expr.as_(n, quoted=quote(n)) for d, n in zip(dims, plan.request.by)]
     columns = [period.as_(PERIOD, copy=False), *named_dims]
     if group.last:
@@ -77,8 +77,7 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
             exp.LTE(this=exp.column("period_start", table=RETAIL), expression=day),
             exp.LT(this=day.copy(), expression=exp.column("next_start", table=RETAIL)),
             copy=False)
-    if plan.can.two_stage and not (group.last or group.history or retail
-                                   or plan.grain is Grain.all):
+    if stageable(plan, group):
         staged = two_stage(group, shared)
         if staged is not None:
             inner = _select_from(plan, group, [key.copy().as_(KEY, copy=False), *named_dims,
@@ -123,7 +122,7 @@ def _timeless(plan: Plan, group: Group) -> exp.Select:
     """A scan of rows without time: each group's aggregates over all its rows, no period
     (joined to every period of the request on the dimensions alone)."""
     dims = [plan.grouping(group.source, name) for name in plan.request.by]
-    shared = _shared_filters(group)
+    shared = group.shared_filters()
     columns = [d.expr.as_(n, quoted=quote(n)) for d, n in zip(dims, plan.request.by)]
     columns += [_leaf_column(plan, group, leaf, shared, (None, None))
                 for leaf in group.leaves.values()]
@@ -155,7 +154,7 @@ def untimed(plan: Plan, group: Group, leaves: list) -> exp.Select:
 def filtered(plan: Plan, group: Group) -> bool:
     """Whether the scan's WHERE drops rows beyond those without a time (shared filters,
     --where): then its periods may not span the source's own range."""
-    return bool(_shared_filters(group)) or bool(plan.where)
+    return bool(group.shared_filters()) or bool(plan.where)
 
 
 def own_range(plan: Plan, group: Group) -> exp.Select:
@@ -276,14 +275,6 @@ def _last_snapshot(plan: Plan, per_day: exp.Select) -> exp.Select:
     return exp.select(exp.column(PERIOD), *by, *(exp.column(n) for n in leaves),
                       copy=False).from_(ranked.subquery("ranked", copy=False), copy=False).where(
         exp.EQ(this=exp.column("snapshot_day"), expression=exp.column("last_day")), copy=False)
-
-
-def _shared_filters(group: Group) -> dict[exp.Expression, exp.Expression]:
-    """Filters every leaf of the scan has: pushed into WHERE, so fewer rows are read.
-    (sqlglot trees compare by structure; the text orders them, for stable SQL.)"""
-    per_leaf = [set(leaf.side.filters) for leaf in group.leaves.values()]
-    common = set.intersection(*per_leaf) if per_leaf else set()
-    return {f: f for f in sorted(common, key=lambda f: f.sql())}
 
 
 def _joins(plan: Plan, group: Group, dims: list) -> list[JoinStep]:

@@ -39,10 +39,70 @@ def test_one_stage_where_it_would_not_pay_or_not_add_up(project):
     leads = ctes(project.compile(["inbound_response_hours", "leads_created"], grain="month",
                                  **RANGE))
     assert not staged(leads["agg_leads_created_at"])
-    # a percentile in the scan must read rows
-    closed = ctes(project.compile(["p90_deal_size", "win_rate", "deals_won"], grain="month",
-                                  **RANGE))
-    assert not staged(closed["agg_opportunities_closed_at"])
+    # a percentile reads rows: alone in its scan, where nothing else can be staged
+    alone = ctes(project.compile(["p90_deal_size"], grain="month", **RANGE))
+    assert not staged(alone["agg_opportunities_closed_at"])
+    # a median whose scan has no categorical test stays with it: one read of the leads
+    medians = ctes(project.compile(["median_days_lead_to_mql", "leads_created"],
+                                   grain="month", **RANGE))
+    assert set(medians) >= {"agg_leads_created_at"} and "agg_leads_created_at_rows" not in \
+        medians and not staged(medians["agg_leads_created_at"])
+
+
+CLOSED = ["p90_deal_size", "win_rate", "deals_won", "accounts_won", "sales_cycle_length",
+          "upsell_rate"]
+
+
+def test_a_percentile_moves_apart_so_the_rest_is_staged(project):
+    """The 90th percentile of won amounts would keep the closed deals' scan reading every
+    row; it moves to the scan that reads the won deals apart (with the distinct count of
+    accounts won), and the rest groups by (month, stage) first. Not on PostgreSQL."""
+    duck = ctes(project.compile(CLOSED, grain="month", **RANGE))
+    assert staged(duck["agg_opportunities_closed_at"])
+    apart = duck["agg_opportunities_closed_at_rows"]
+    aggregates = {type(a).__name__ for a in apart.find_all(exp.AggFunc)}
+    assert aggregates == {"Count", "PercentileCont"}, aggregates
+    assert "stage = 'won'" in apart.args["where"].sql()  # its filter in WHERE, not per row
+    pg = ctes(project.compile(CLOSED, grain="month", dialect="postgres", **RANGE))
+    assert "agg_opportunities_closed_at_rows" not in pg
+    assert not staged(pg["agg_opportunities_closed_at"])
+
+
+def test_closed_deals_split_apart_equal_pandas(project, duck, frames):
+    """The split scans' values against pandas, by month and by the owner's region."""
+    import pandas as pd
+
+    deals = frames["opportunities"].merge(frames["reps"][["rep_id", "region"]],
+                                          left_on="owner_rep_id", right_on="rep_id",
+                                          how="left")
+    deals = deals[deals.closed_at.notna()]
+    deals = deals[(deals.closed_at >= RANGE["start"]) & (deals.closed_at < "2026-01-01")]
+    deals["period"] = deals.closed_at.dt.to_period("M").dt.start_time.dt.date
+    for by in ([], ["region"]):
+        sql = project.compile(CLOSED, grain="month", by=by, **RANGE)
+        assert staged(ctes(sql)["agg_opportunities_closed_at"])
+        got = duck.execute(sql).to_pandas().set_index(["period", *by])
+        checked = 0
+        for key, rows in deals.groupby(["period", *by], dropna=False):
+            row = got.loc[key if len(key) > 1 else key[0]]
+            won = rows[rows.stage == "won"]
+            closed = rows[rows.stage.isin(["won", "lost"])]
+            assert row["deals_won"] == len(won)
+            assert row["accounts_won"] == won.account_id.dropna().nunique()
+            p90 = won.amount.dropna().quantile(0.9) if won.amount.notna().any() else None
+            assert (p90 is None and pd.isna(row["p90_deal_size"])) or \
+                abs(row["p90_deal_size"] - p90) <= 1e-9 * abs(p90)
+            days = (won.closed_at.dt.normalize() - won.created_at.dt.normalize()).dt.days
+            cycle = days.mean() if days.notna().any() else None
+            assert (cycle is None and pd.isna(row["sales_cycle_length"])) or \
+                abs(row["sales_cycle_length"] - cycle) <= 1e-9 * max(1, abs(cycle))
+            expansion = (won.deal_type == "expansion").sum()
+            assert (not len(won) and pd.isna(row["upsell_rate"])) or \
+                abs(row["upsell_rate"] - expansion / len(won)) < 1e-12
+            if len(closed) >= 5:  # the catalog's win rate needs five closed deals
+                assert abs(row["win_rate"] - len(won) / len(closed)) < 1e-12
+            checked += 1
+        assert checked >= 24 * (1 if not by else 3)
 
 
 def test_values_equal_pandas_by_type(tmp_path):
