@@ -33,6 +33,13 @@ class Capabilities:
     # Group a scan's rows first by the categorical columns its filters test, then apply the
     # tests to the groups (compile/stages.py): measured cheaper on DuckDB only.
     two_stage: bool = False
+    # Medians and percentiles of day counts from a histogram (compile/stages.py: histogram):
+    # PostgreSQL sorts every row of a scan for an ordered-set aggregate.
+    histogram_medians: bool = False
+    # Each scan's group keys computed in a subquery the planner cannot flatten (OFFSET 0):
+    # PostgreSQL takes the number of months for the number of distinct timestamps, and
+    # sorted 3M leads to disk expecting millions of groups (scans.py: _fence).
+    estimate_fence: bool = False
     # Rows of the scans meet on their dimensions with IS NOT DISTINCT FROM (an empty region
     # is a group too). PostgreSQL cannot hash or merge on it: grouped by rep, the per-rep
     # median joined 2,000 reps to 2,000 per month as a nested loop (10.6 s of 20 s at 1M).
@@ -46,7 +53,8 @@ class Capabilities:
 _OVERRIDES: dict[str, Capabilities] = {
     "duckdb": Capabilities(file_sources=True, period_keys=True, split_distinct=True, two_stage=True,
                            spine="series"),
-    "postgres": Capabilities(spine="series", hashed_null_safe=False),
+    "postgres": Capabilities(spine="series", hashed_null_safe=False, histogram_medians=True,
+                             estimate_fence=True),
     "spark": Capabilities(spine="series"),
     "databricks": Capabilities(spine="series"),
     # BigQuery's WEEK is WEEK(SUNDAY).
@@ -269,6 +277,9 @@ def _elapsed_days(node: exp.LTE) -> exp.Expression | None:
 # Each names the sqlglot behaviour it works around; tests/dialects/ holds a test for each.
 _REWRITES: dict[str, dict[type[exp.Expression], Rewrite]] = {
     "duckdb": {exp.Count: _count_if, exp.LTE: _elapsed_days, exp.DateDiff: _date_minus_date},
+    # sqlglot renders days between two DATEs as EXTRACT(epoch FROM ts - ts) / 86400 on
+    # PostgreSQL, two casts and a division per row; DATE - DATE is the whole days.
+    "postgres": {exp.DateDiff: _date_minus_date},
     # Spark's PERCENTILE is exact with linear interpolation: DuckDB's quantile_cont. sqlglot
     # renders PERCENTILE_CONT(x, q), which Spark rejects (it takes WITHIN GROUP).
     "spark": {exp.PercentileCont: _percentile("PERCENTILE"),

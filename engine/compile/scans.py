@@ -20,7 +20,8 @@ from ..catalog import JoinStep
 from .grains import MONTHS, key_of, key_period, period_key, period_sql
 from ..model import Grain
 from .plan import Group, Plan, all_period
-from .stages import KEY, STAGE, stageable, two_stage
+from .stages import (HIST_CUM, HIST_N, HIST_TOTAL, HIST_VALUE, KEY, STAGE, histogram,
+                     histogrammable, stageable, two_stage)
 
 PERIOD = "period"
 RETAIL = "retail_calendar"  # the CTE listing retail periods, when the project uses one
@@ -77,24 +78,28 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
             exp.LTE(this=exp.column("period_start", table=RETAIL), expression=day),
             exp.LT(this=day.copy(), expression=exp.column("next_start", table=RETAIL)),
             copy=False)
-    if stageable(plan, group):
-        staged = two_stage(group, shared)
-        if staged is not None:
-            inner = _select_from(plan, group, [key.copy().as_(KEY, copy=False), *named_dims,
-                                               *staged.inner], dims)
-            inner = inner.where(sql.conjunction(_conditions(plan, group, time_col, bounds,
-                                                            shared), copy=False), copy=False)
-            inner = inner.group_by(key.copy(), *(d.expr.copy() for d in dims),
-                                   *(c.copy() for c in staged.columns), copy=False)
-            held = exp.column(KEY, table=STAGE)
-            period_of = key_period(held, plan.grain, plan.calendar) if _keyed(plan) \
-                else held.copy()
-            by = [exp.column(n, table=STAGE, quoted=quote(n)) for n in plan.request.by]
-            outer = exp.select(period_of.as_(PERIOD, copy=False),
-                               *(c.copy().as_(c.name, quoted=quote(c.name)) for c in by),
-                               *staged.outer, copy=False).from_(
-                inner.subquery(STAGE, copy=False), copy=False)
-            return outer.group_by(held.copy(), *by, copy=False)
+    staged = two_stage(group, shared) if stageable(plan, group) else None
+    if staged is None and histogrammable(plan, group):
+        staged = histogram(group, shared)
+    if staged is not None:
+        inner = _select_from(plan, group, [key.copy().as_(KEY, copy=False), *named_dims,
+                                           *staged.inner], dims)
+        inner = inner.where(sql.conjunction(_conditions(plan, group, time_col, bounds,
+                                                        shared), copy=False), copy=False)
+        inner = _fence(plan, group, inner.group_by(
+            key.copy(), *(d.expr.copy() for d in dims), *(c.copy() for c in staged.columns),
+            copy=False))
+        held = exp.column(KEY, table=STAGE)
+        period_of = key_period(held, plan.grain, plan.calendar) if _keyed(plan) \
+            else held.copy()
+        by = [exp.column(n, table=STAGE, quoted=quote(n)) for n in plan.request.by]
+        source = inner.subquery(STAGE, copy=False)
+        if staged.histogram:
+            source = _running_counts(source, [held, *by]).subquery(STAGE, copy=False)
+        outer = exp.select(period_of.as_(PERIOD, copy=False),
+                           *(c.copy().as_(c.name, quoted=quote(c.name)) for c in by),
+                           *staged.outer, copy=False).from_(source, copy=False)
+        return outer.group_by(held.copy(), *by, copy=False)
     query = _select_from(plan, group, columns, dims, retail_join)
     query = query.where(sql.conjunction(_conditions(plan, group, time_col, bounds, shared),
                                         copy=False), copy=False)
@@ -104,8 +109,61 @@ def scan(plan: Plan, group: Group, bounds: tuple[date | None, date | None]) -> e
     if group.last:
         keys.append(sql.cast(local, "DATE"))
     if keys:
-        query = query.group_by(*keys, copy=False)
+        query = _fence(plan, group, query.group_by(*keys, copy=False))
     return _last_snapshot(plan, query) if group.last else query
+
+
+FENCE = "fence_key_"
+
+
+def _fence(plan: Plan, group: Group, query: exp.Select) -> exp.Select:
+    """Where the dialect asks for it, the scan's group keys are computed in a subquery the
+    planner cannot flatten (``OFFSET 0``), which passes the source's own columns on:
+    PostgreSQL estimates a key over a column (``date_trunc('month', created_at)``) to have as
+    many values as the column (millions of timestamps), so it sized hash tables for millions
+    of groups or sorted the rows to disk; over the subquery's column it assumes 200. Left as
+    it is where an aggregate reads a joined table's column (the subquery passes only the
+    source's)."""
+    keys = query.args.get("group")
+    if not plan.can.estimate_fence or keys is None:
+        return query
+    names = {k: f"{FENCE}{i}" for i, k in enumerate(dict.fromkeys(keys.expressions))}
+    outer = [_over_fence(c.copy(), names, group.source) for c in query.expressions]
+    if any(t != group.source for c in outer for t in sql.tables_used(c)):
+        return query
+    inner = query.copy()
+    inner.set("group", None)
+    inner.set("expressions", [k.copy().as_(n, copy=False) for k, n in names.items()] + [
+        exp.Column(this=exp.Star(), table=exp.to_identifier(group.source))])
+    inner = inner.offset(0, copy=False)
+    fenced = exp.select(*outer, copy=False).from_(inner.subquery(group.source, copy=False),
+                                                  copy=False)
+    return fenced.group_by(*(exp.column(n, table=group.source) for n in names.values()),
+                           copy=False)
+
+
+def _over_fence(tree: exp.Expression, names: dict, source: str) -> exp.Expression:
+    """``tree`` with each group key in it read from the fence's column."""
+    def swap(node: exp.Expression) -> exp.Expression:
+        name = names.get(node)
+        return exp.column(name, table=source) if name else node
+    return tree.transform(swap, copy=False)
+
+
+def _running_counts(first: exp.Subquery, partition: list[exp.Column]) -> exp.Select:
+    """The histogram's middle stage: each value's running count within its period and
+    group, and the period's count of values (compile/stages.py: histogram)."""
+    count = exp.column(HIST_N, table=STAGE)
+
+    def window(order: bool) -> exp.Window:
+        return exp.Window(this=exp.Sum(this=count.copy()),
+                          partition_by=[c.copy() for c in partition],
+                          order=exp.Order(expressions=[exp.Ordered(
+                              this=exp.column(HIST_VALUE, table=STAGE))]) if order else None)
+    return exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(STAGE)),
+                      window(True).as_(HIST_CUM, copy=False),
+                      window(False).as_(HIST_TOTAL, copy=False), copy=False).from_(
+        first, copy=False)
 
 
 def time_column(group: Group) -> exp.Expression:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlglot
 from sqlglot import exp
 
 from .. import sql
@@ -35,21 +36,34 @@ MAX_COLUMNS = 2  # more would multiply the groups
 _SIMPLE = (exp.Count, exp.CountIf, exp.Sum, exp.Min, exp.Max, exp.Avg)
 
 
+HIST_VALUE, HIST_N, HIST_CUM, HIST_TOTAL = "hist_value", "hist_n", "hist_cum", "hist_total"
+
+
 @dataclass
 class Staged:
-    columns: list[exp.Column]  # the categorical columns the first stage groups by
+    columns: list[exp.Expression]  # what the first stage groups by besides period and dims
     inner: list[exp.Expression] = field(default_factory=list)  # first-stage columns
     outer: list[exp.Expression] = field(default_factory=list)  # the leaves, re-aggregated
+    histogram: bool = False  # a middle stage adds running counts over ``hist_value``
 
 
 def stageable(plan: Plan, group: Group) -> bool:
-    """Whether the dialect and the scan's kind allow two stages at all: not for snapshots
-    (each period keeps its last day), balances read from a start (the rows before it count
-    in the first period, the other leaves' not), retail periods (a calendar is joined) or
-    the whole range (no period key)."""
-    return plan.can.two_stage and not (group.last or group.timeless or plan.grain is Grain.all
-                                       or (group.history and plan.request.start is not None)
-                                       or plan.calendar.is_retail(plan.grain))
+    """Whether the dialect and the scan's kind allow two stages at all."""
+    return plan.can.two_stage and _groups_again(plan, group)
+
+
+def histogrammable(plan: Plan, group: Group) -> bool:
+    return plan.can.histogram_medians and _groups_again(plan, group)
+
+
+def _groups_again(plan: Plan, group: Group) -> bool:
+    """Whether a scan's rows can be grouped finer first: not for snapshots (each period keeps
+    its last day), balances read from a start (the rows before it count in the first period,
+    the other leaves' not), retail periods (a calendar is joined) or the whole range (no
+    period key)."""
+    return not (group.last or group.timeless or plan.grain is Grain.all
+                or (group.history and plan.request.start is not None)
+                or plan.calendar.is_retail(plan.grain))
 
 
 def split_rows(plan: Plan) -> None:
@@ -108,6 +122,84 @@ def two_stage(group: Group, shared: dict) -> Staged | None:
                 agg.replace(new)
         staged.outer.append(tree.as_(alias, copy=False))
     return staged
+
+
+def histogram(group: Group, shared: dict) -> Staged | None:
+    """Medians and percentiles of a whole number of days from a histogram, where the
+    ordered-set aggregate is what makes the scan slow (PostgreSQL sorts every row of the
+    scan for it, and cannot hash the group; 3M leads: 2.0 s against 0.65 s this way).
+
+    The first stage groups the rows by (period, dimensions, the value), counting the value in
+    each group and computing the scan's other aggregates (sums and counts, which re-aggregate);
+    a middle stage adds each value's running count within its period (``hist_cum``) and the
+    period's count (``hist_total``); the last reads the percentile off them: the value at
+    0-based rank r is the smallest whose running count exceeds r, and percentile_cont(p) is
+    exact interpolation between ranks floor(h) and ceil(h), h = (total - 1) * p, as
+    PERCENTILE_CONT computes it. Days between two dates (``date_diff``) take a few hundred
+    values however many rows there are; an amount could take as many as rows, so only day
+    counts are done this way. One value per scan: two would multiply the groups."""
+    apart = {a: leaf for a, leaf in group.leaves.items() if not _simple(leaf.side.expr)}
+    if not apart or not all(_simple(leaf.side.expr) for a, leaf in group.leaves.items()
+                            if a not in apart):
+        return None
+    fractions: dict[str, exp.Expression] = {}
+    values = set()
+    for alias, leaf in apart.items():
+        agg = leaf.side.expr
+        if isinstance(agg, exp.Median):
+            fractions[alias] = exp.Literal.number(0.5)
+        elif isinstance(agg, exp.PercentileCont) and isinstance(agg.expression, exp.Literal) \
+                and not agg.expression.is_string:
+            fractions[alias] = agg.expression
+        else:
+            return None
+        if not isinstance(agg.this, exp.DateDiff):
+            return None
+        rest = [f.copy() for f in leaf.side.filters if f not in shared]
+        value = agg.this.copy()
+        values.add(exp.Case(ifs=[exp.If(this=sql.conjunction(rest), true=value)])
+                   if rest else value)
+    if len(values) != 1:
+        return None
+    value = values.pop()
+    staged = Staged([value], histogram=True)
+    staged.inner += [value.copy().as_(HIST_VALUE, copy=False),
+                     exp.Count(this=value.copy()).as_(HIST_N, copy=False)]
+    partials: dict[exp.Expression, str] = {}
+
+    def partial(tree: exp.Expression) -> exp.Column:
+        if tree not in partials:
+            partials[tree] = f"part_{len(partials)}"
+            staged.inner.append(tree.as_(partials[tree], copy=False))
+        return exp.column(partials[tree], table=STAGE)
+
+    for alias, leaf in group.leaves.items():
+        if alias in apart:
+            staged.outer.append(_percentile(fractions[alias]).as_(alias, copy=False))
+            continue
+        rest = [f.copy() for f in leaf.side.filters if f not in shared]
+        tree = leaf.side.expr.copy()
+        for agg in sql.aggregates(tree):
+            new = _second(agg, sql.conjunction(rest) if rest else None, None, partial)
+            if agg is tree:
+                tree = new
+            else:
+                agg.replace(new)
+        staged.outer.append(tree.as_(alias, copy=False))
+    return staged
+
+
+def _percentile(fraction: exp.Expression) -> exp.Expression:
+    """PERCENTILE_CONT(fraction) of the histogram's values, from the middle stage's running
+    counts (see :func:`histogram`)."""
+    p = fraction.sql()
+    rank = f"(MAX({STAGE}.{HIST_TOTAL}) - 1) * {p}"
+    at = "MIN(CASE WHEN {s}.{c} > {f}(({s}.{t} - 1) * {p}) THEN {s}.{v} END)"
+    low, high = (at.format(s=STAGE, c=HIST_CUM, t=HIST_TOTAL, v=HIST_VALUE, p=p, f=f)
+                 for f in ("FLOOR", "CEIL"))
+    return sql.cast(sqlglot.parse_one(
+        f"{low} + ({rank} - FLOOR({rank})) * ({high} - {low})", read="duckdb"), "DOUBLE",
+        copy=False)
 
 
 def _second(agg: exp.AggFunc, rest: exp.Expression | None, test: exp.Expression | None,

@@ -161,3 +161,38 @@ def test_refused_connection_is_one_line_with_the_password_masked():
     text = str(raised.value)
     assert "s3cr3t-pw" not in text and "\n" not in text
     assert text.startswith("postgres: cannot connect")
+
+
+def _estimated_groups(pg, sql: str) -> float:
+    with pg.conn.transaction():
+        plan = pg.conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0]
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+def test_scans_group_keys_behind_a_fence_so_the_planner_expects_few_groups(project, pg,
+                                                                          pg_url, pg_schema):
+    """With statistics, the planner takes `date_trunc('month', occurred_at)` to have as many
+    values as `occurred_at`; each scan's keys come from an OFFSET 0 subquery (scans.py:
+    _fence), over whose column it assumes 200, and hashes the few groups instead of sorting
+    every row."""
+    import sqlglot
+
+    with PostgresAdapter(url=pg_url, writable=True) as writer:  # statistics, as a warehouse
+        for name in ("activities", "leads", "reps"):              # has them
+            writer.conn.execute(f'ANALYZE "{pg_schema}".{name}')
+
+    sql = project.compile(["calls_made", "email_open_rate", "leads_created",
+                           "median_days_lead_to_mql"], grain="month", by=["region"],
+                          dialect="postgres")
+    scans = {c.alias: c.this for c in sqlglot.parse_one(sql, read="postgres").find_all(
+        sqlglot.exp.CTE) if c.alias.startswith("agg_")}
+    assert {"agg_activities_occurred_at", "agg_leads_created_at"} <= set(scans)
+    estimates = {}
+    for name, scan in scans.items():
+        assert "OFFSET 0" in scan.sql("postgres"), name
+        estimates[name] = _estimated_groups(pg, scan.sql("postgres"))
+    plain = ("SELECT date_trunc('month', occurred_at)::date AS m, count(*) FROM activities "
+             "GROUP BY 1")  # the same group without the fence: one per timestamp
+    rows = pg.execute("SELECT count(*) AS n FROM activities").column("n")[0].as_py()
+    assert _estimated_groups(pg, plain) > rows / 2
+    assert max(estimates.values()) <= 2_000 < rows / 10, estimates  # 200 months x regions

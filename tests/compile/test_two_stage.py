@@ -173,3 +173,90 @@ metrics:
                     else None
                 assert (rate is None and pd.isna(row["open_rate"])) or \
                     abs(row["open_rate"] - rate) < 1e-12
+
+
+HISTOGRAM_METRICS = """\
+sources:
+  - name: leads
+    table: leads
+    time: created_at
+    key: lead_id
+    empty_time: quiet
+    dimensions: {lead_source: "coalesce(lead_source, 'unknown')", region: reps.region}
+    joins: [{to: reps, on: "owner_rep_id = reps.rep_id"}]
+  - name: reps
+    table: reps
+    time: none
+    key: rep_id
+metrics:
+  - {name: leads, source: leads, numerator: count(*)}
+  - {name: days_median, source: leads, filters: ["mql_at is not null"],
+     numerator: "median(date_diff('day', cast(created_at as date), cast(mql_at as date)))"}
+  - {name: days_p90, source: leads, filters: ["mql_at is not null"],
+     numerator: "quantile_cont(date_diff('day', cast(created_at as date), cast(mql_at as date)), 0.9)"}
+  - {name: days_p25, source: leads, filters: ["mql_at is not null"],
+     numerator: "quantile_cont(date_diff('day', cast(created_at as date), cast(mql_at as date)), 0.25)"}
+  - {name: days_avg, source: leads, filters: ["mql_at is not null"],
+     numerator: "avg(date_diff('day', cast(created_at as date), cast(mql_at as date)))"}
+  - {name: inbound, source: leads, numerator: count(*), filters: ["lead_source = 'inbound'"]}
+"""
+
+
+def test_day_percentiles_from_a_histogram_on_postgres_equal_pandas(tmp_path, pg, frames):
+    """On PostgreSQL a scan whose median or percentiles read whole days groups by the day
+    count first (compile/stages.py: histogram); the values against pandas' linear
+    interpolation (what PERCENTILE_CONT computes), by month, by lead source (a dimension
+    the scan computes) and by the owner's region (a join), with empty periods."""
+    import pandas as pd
+
+    (tmp_path / "project.yml").write_text("name: hist\ndialect: duckdb\n")
+    (tmp_path / "metrics.yml").write_text(HISTOGRAM_METRICS)
+    project = load_project(tmp_path)
+    names = ["leads", "days_median", "days_p90", "days_p25", "days_avg", "inbound"]
+    leads = frames["leads"].merge(frames["reps"][["rep_id", "region"]],
+                                  left_on="owner_rep_id", right_on="rep_id", how="left")
+    leads = leads[leads.created_at.notna()].copy()
+    leads["period"] = leads.created_at.dt.to_period("M").dt.start_time.dt.date
+    leads["lead_source"] = leads.lead_source.fillna("unknown")
+    days = (leads.mql_at.dt.normalize() - leads.created_at.dt.normalize()).dt.days
+    leads["days"] = days
+    checked = 0
+    for by in ([], ["lead_source"], ["region"]):
+        sql = project.compile(names, grain="month", by=by, dialect="postgres")
+        assert "hist_cum" in sql and "PERCENTILE_CONT" not in sql.upper()
+        got = pg.execute(sql).to_pandas()
+        got["period"] = pd.to_datetime(got.period).dt.date
+        got = got.set_index(["period", *by])
+        for key, rows in leads.groupby(["period", *by], dropna=False):
+            row = got.loc[key if len(key) > 1 else key[0]]
+            values = rows.days.dropna()
+            assert row["leads"] == len(rows)
+            assert row["inbound"] == (rows.lead_source == "inbound").sum()
+            for name, q in (("days_median", 0.5), ("days_p90", 0.9), ("days_p25", 0.25)):
+                want = values.quantile(q) if len(values) else None
+                assert (want is None and pd.isna(row[name])) or \
+                    abs(float(row[name]) - want) <= 1e-9 * max(1, abs(want)), (key, name)
+            want = values.mean() if len(values) else None
+            assert (want is None and pd.isna(row["days_avg"])) or \
+                abs(float(row["days_avg"]) - want) <= 1e-9 * max(1, abs(want))
+            checked += 1
+    assert checked > 24 * 3
+
+
+def test_a_histogram_only_for_day_counts(tmp_path):
+    """An amount's percentile could take as many values as rows: it stays an ordered-set
+    aggregate; so does a scan with two different day counts, and DuckDB never does this."""
+    (tmp_path / "project.yml").write_text("name: hist\ndialect: duckdb\n")
+    (tmp_path / "metrics.yml").write_text(HISTOGRAM_METRICS + """\
+  - {name: days_to_sql, source: leads, filters: ["sql_at is not null"],
+     numerator: "median(date_diff('day', cast(created_at as date), cast(sql_at as date)))"}
+  - {name: hours_median, source: leads,
+     numerator: "median(epoch(first_response_at) - epoch(created_at))"}
+""")
+    project = load_project(tmp_path)
+    assert "hist_cum" in project.compile(["days_median", "days_p90", "leads"], grain="month",
+                                         dialect="postgres")
+    for names in (["days_median", "days_to_sql"], ["hours_median", "leads"]):
+        assert "hist_cum" not in project.compile(names, grain="month", dialect="postgres")
+    assert "hist_cum" not in project.compile(["days_median", "leads"], grain="month")
+    assert "hist_cum" not in project.compile(["days_median"], grain="all", dialect="postgres")

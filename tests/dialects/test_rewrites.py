@@ -148,3 +148,18 @@ def test_days_between_dates_by_subtraction():
                     "('2024-02-27 23:59'::TIMESTAMP, '2024-03-01 00:01'::TIMESTAMP), "
                     "('2025-01-02'::TIMESTAMP, '2024-12-31'::TIMESTAMP)) AS t(a, b)")
     assert got == [(3, 3), (-2, -2)]
+
+
+def test_days_between_dates_by_subtraction_on_postgres(pg_url):
+    import psycopg
+
+    written = "date_diff('day', CAST(a AS DATE), CAST(b AS DATE))"
+    assert "EXTRACT(epoch" in plain(written, "postgres")
+    rewritten = ours(written, "postgres")
+    assert rewritten == "(CAST(b AS DATE) - CAST(a AS DATE))"
+    rows = "('2024-02-27 23:59'::timestamp, '2024-03-01 00:01'::timestamp), " \
+           "('2025-01-02'::timestamp, '2024-12-31'::timestamp), (NULL, '2024-12-31'::timestamp)"
+    with psycopg.connect(pg_url) as conn:
+        got = conn.execute(f"SELECT {plain(written, 'postgres')}, {rewritten} "
+                           f"FROM (VALUES {rows}) AS t(a, b)").fetchall()
+    assert got == [(3, 3), (-2, -2), (None, None)]

@@ -1,20 +1,27 @@
 WITH agg_activities_occurred_at AS (
   SELECT
-    CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE) AS period,
-    reps.region AS region,
+    activities.fence_key_0 AS period,
+    activities.fence_key_1 AS region,
     COUNT(CASE WHEN activities.email_opened THEN 1 END) AS email_open_rate__num,
     COUNT(*) AS email_open_rate__den
-  FROM activities AS activities
-  LEFT JOIN reps AS reps
-    ON activities.rep_id = reps.rep_id
-  WHERE
-    NOT activities.occurred_at IS NULL
-    AND activities.occurred_at >= CAST('2024-01-01' AS DATE)
-    AND activities.occurred_at < CAST('2025-01-01' AS DATE)
-    AND activities.activity_type = 'email'
+  FROM (
+    SELECT
+      CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE) AS fence_key_0,
+      reps.region AS fence_key_1,
+      activities.*
+    FROM activities AS activities
+    LEFT JOIN reps AS reps
+      ON activities.rep_id = reps.rep_id
+    WHERE
+      NOT activities.occurred_at IS NULL
+      AND activities.occurred_at >= CAST('2024-01-01' AS DATE)
+      AND activities.occurred_at < CAST('2025-01-01' AS DATE)
+      AND activities.activity_type = 'email'
+    OFFSET 0
+  ) AS activities
   GROUP BY
-    CAST(DATE_TRUNC('MONTH', activities.occurred_at) AS DATE),
-    reps.region
+    activities.fence_key_0,
+    activities.fence_key_1
 ), spine AS (
   SELECT
     period

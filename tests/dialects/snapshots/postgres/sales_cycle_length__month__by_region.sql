@@ -1,21 +1,30 @@
 WITH agg_opportunities_closed_at AS (
   SELECT
-    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
-    reps.region AS region,
+    opportunities.fence_key_0 AS period,
+    opportunities.fence_key_1 AS region,
     AVG(
-      CAST(EXTRACT(epoch FROM CAST(CAST(opportunities.closed_at AS DATE) AS TIMESTAMP) - CAST(CAST(opportunities.created_at AS DATE) AS TIMESTAMP)) / 86400 AS BIGINT)
+      (
+        CAST(opportunities.closed_at AS DATE) - CAST(opportunities.created_at AS DATE)
+      )
     ) AS sales_cycle_length__num
-  FROM opportunities AS opportunities
-  LEFT JOIN reps AS reps
-    ON opportunities.owner_rep_id = reps.rep_id
-  WHERE
-    NOT opportunities.closed_at IS NULL
-    AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
-    AND opportunities.closed_at < CAST('2025-01-01' AS DATE)
-    AND opportunities.stage = 'won'
+  FROM (
+    SELECT
+      CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS fence_key_0,
+      reps.region AS fence_key_1,
+      opportunities.*
+    FROM opportunities AS opportunities
+    LEFT JOIN reps AS reps
+      ON opportunities.owner_rep_id = reps.rep_id
+    WHERE
+      NOT opportunities.closed_at IS NULL
+      AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
+      AND opportunities.closed_at < CAST('2025-01-01' AS DATE)
+      AND opportunities.stage = 'won'
+    OFFSET 0
+  ) AS opportunities
   GROUP BY
-    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
-    reps.region
+    opportunities.fence_key_0,
+    opportunities.fence_key_1
 ), spine AS (
   SELECT
     period

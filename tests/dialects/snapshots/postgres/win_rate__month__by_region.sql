@@ -1,20 +1,27 @@
 WITH agg_opportunities_closed_at AS (
   SELECT
-    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS period,
-    reps.region AS region,
+    opportunities.fence_key_0 AS period,
+    opportunities.fence_key_1 AS region,
     COUNT(CASE WHEN opportunities.stage = 'won' THEN 1 END) AS win_rate__num,
     COUNT(*) AS win_rate__den
-  FROM opportunities AS opportunities
-  LEFT JOIN reps AS reps
-    ON opportunities.owner_rep_id = reps.rep_id
-  WHERE
-    NOT opportunities.closed_at IS NULL
-    AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
-    AND opportunities.closed_at < CAST('2025-01-01' AS DATE)
-    AND opportunities.stage IN ('won', 'lost')
+  FROM (
+    SELECT
+      CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE) AS fence_key_0,
+      reps.region AS fence_key_1,
+      opportunities.*
+    FROM opportunities AS opportunities
+    LEFT JOIN reps AS reps
+      ON opportunities.owner_rep_id = reps.rep_id
+    WHERE
+      NOT opportunities.closed_at IS NULL
+      AND opportunities.closed_at >= CAST('2024-01-01' AS DATE)
+      AND opportunities.closed_at < CAST('2025-01-01' AS DATE)
+      AND opportunities.stage IN ('won', 'lost')
+    OFFSET 0
+  ) AS opportunities
   GROUP BY
-    CAST(DATE_TRUNC('MONTH', opportunities.closed_at) AS DATE),
-    reps.region
+    opportunities.fence_key_0,
+    opportunities.fence_key_1
 ), spine AS (
   SELECT
     period
