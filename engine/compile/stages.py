@@ -67,19 +67,24 @@ def _groups_again(plan: Plan, group: Group) -> bool:
 
 
 def split_rows(plan: Plan) -> None:
-    """Move the leaves that read rows (medians, percentiles) out of a scan whose other
-    leaves would then aggregate in two stages, into the source's scan that reads rows apart
-    (with its distinct counts). Where the rest would still read every row, one scan reads
-    them once for all."""
+    """Move the leaves that read rows (distinct counts, medians, percentiles) out of a scan
+    into the source's scan that reads rows apart, where the rest gains by it: on DuckDB when
+    the rest would then aggregate in two stages; where the dialect sorts a whole scan for one
+    such aggregate (``hash_apart``: PostgreSQL), whenever the rest can then hash its groups,
+    unless the scan's medians come from a histogram. Elsewhere one scan reads the rows once
+    for all."""
     for group in list(plan.groups.values()):
-        if group.rows or not stageable(plan, group):
+        if group.rows or not _groups_again(plan, group):
             continue
         apart = {a: leaf for a, leaf in group.leaves.items() if not _simple(leaf.side.expr)}
         if not apart or len(apart) == len(group.leaves):
             continue
         rest = Group(group.source, group.time, shift_days=group.shift_days, leaves={
             a: leaf for a, leaf in group.leaves.items() if a not in apart})
-        if two_stage(rest, rest.shared_filters()) is None:
+        if plan.can.hash_apart:
+            if plan.can.histogram_medians and histogram(group, group.shared_filters()):
+                continue
+        elif not (plan.can.two_stage and two_stage(rest, rest.shared_filters())):
             continue
         group.leaves = rest.leaves
         plan.group(group.source, group.time, rows=True,
