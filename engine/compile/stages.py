@@ -37,6 +37,7 @@ _SIMPLE = (exp.Count, exp.CountIf, exp.Sum, exp.Min, exp.Max, exp.Avg)
 
 
 HIST_VALUE, HIST_N, HIST_CUM, HIST_TOTAL = "hist_value", "hist_n", "hist_cum", "hist_total"
+_WHOLE_UNITS = {"DAY", "WEEK", "MONTH", "QUARTER", "YEAR"}  # a few hundred values at most
 
 
 @dataclass
@@ -103,30 +104,43 @@ def two_stage(group: Group, shared: dict) -> Staged | None:
     staged = Staged([exp.column(c, table=group.source) for c in columns])
     names = {c: f"category_{i}" for i, c in enumerate(columns)}
     staged.inner += [col.as_(names[c], copy=False) for c, col in zip(columns, staged.columns)]
-    partials: dict[exp.Expression, str] = {}
-
-    def partial(tree: exp.Expression) -> exp.Column:
-        """A first-stage column for ``tree`` (one for equal trees: they compare by structure)."""
-        if tree not in partials:
-            partials[tree] = f"part_{len(partials)}"
-            staged.inner.append(tree.as_(partials[tree], copy=False))
-        return exp.column(partials[tree], table=STAGE)
-
+    partial = _partials(staged)
     for alias, leaf in group.leaves.items():
         tests = [a for a in atoms[alias] if _column_of(a, group.source) in names]
         rest = [a.copy() for a in atoms[alias] if a not in tests]
         test = sql.conjunction([_on_stage(a, group.source, names) for a in tests]) \
             if tests else None
-        tree = leaf.side.expr.copy()
-        for agg in sql.aggregates(tree):
-            new = _second(agg, sql.conjunction([r.copy() for r in rest]) if rest else None,
-                          test, partial)
-            if agg is tree:  # the measure is the aggregate itself
-                tree = new
-            else:
-                agg.replace(new)
-        staged.outer.append(tree.as_(alias, copy=False))
+        staged.outer.append(_over_groups(leaf.side.expr, rest, test, partial).as_(
+            alias, copy=False))
     return staged
+
+
+def _partials(staged: Staged):
+    """A function giving the first-stage column for a tree, adding it to ``staged.inner``
+    (one column for equal trees: they compare by structure)."""
+    partials: dict[exp.Expression, str] = {}
+
+    def partial(tree: exp.Expression) -> exp.Column:
+        if tree not in partials:
+            partials[tree] = f"part_{len(partials)}"
+            staged.inner.append(tree.as_(partials[tree], copy=False))
+        return exp.column(partials[tree], table=STAGE)
+    return partial
+
+
+def _over_groups(measure: exp.Expression, rest: list[exp.Expression],
+                 test: exp.Expression | None, partial) -> exp.Expression:
+    """The measure with each of its aggregates re-aggregated over the first stage's groups
+    (:func:`_second`)."""
+    tree = measure.copy()
+    for agg in sql.aggregates(tree):
+        new = _second(agg, sql.conjunction([r.copy() for r in rest]) if rest else None,
+                      test, partial)
+        if agg is tree:  # the measure is the aggregate itself
+            tree = new
+        else:
+            agg.replace(new)
+    return tree
 
 
 def histogram(group: Group, shared: dict) -> Staged | None:
@@ -154,11 +168,12 @@ def histogram(group: Group, shared: dict) -> Staged | None:
         if isinstance(agg, exp.Median):
             fractions[alias] = exp.Literal.number(0.5)
         elif isinstance(agg, exp.PercentileCont) and isinstance(agg.expression, exp.Literal) \
-                and not agg.expression.is_string:
-            fractions[alias] = agg.expression
+                and not agg.expression.is_string and 0 <= float(agg.expression.this) <= 1:
+            fractions[alias] = agg.expression  # outside [0, 1] the warehouse says why
         else:
             return None
-        if not isinstance(agg.this, exp.DateDiff):
+        if not (isinstance(agg.this, exp.DateDiff) and (agg.this.text("unit") or "DAY").upper()
+                in _WHOLE_UNITS):
             return None
         rest = [f.copy() for f in leaf.side.filters if f not in shared]
         value = agg.this.copy()
@@ -170,27 +185,11 @@ def histogram(group: Group, shared: dict) -> Staged | None:
     staged = Staged([value], histogram=True)
     staged.inner += [value.copy().as_(HIST_VALUE, copy=False),
                      exp.Count(this=value.copy()).as_(HIST_N, copy=False)]
-    partials: dict[exp.Expression, str] = {}
-
-    def partial(tree: exp.Expression) -> exp.Column:
-        if tree not in partials:
-            partials[tree] = f"part_{len(partials)}"
-            staged.inner.append(tree.as_(partials[tree], copy=False))
-        return exp.column(partials[tree], table=STAGE)
-
+    partial = _partials(staged)
     for alias, leaf in group.leaves.items():
-        if alias in apart:
-            staged.outer.append(_percentile(fractions[alias]).as_(alias, copy=False))
-            continue
-        rest = [f.copy() for f in leaf.side.filters if f not in shared]
-        tree = leaf.side.expr.copy()
-        for agg in sql.aggregates(tree):
-            new = _second(agg, sql.conjunction(rest) if rest else None, None, partial)
-            if agg is tree:
-                tree = new
-            else:
-                agg.replace(new)
-        staged.outer.append(tree.as_(alias, copy=False))
+        measure = _percentile(fractions[alias]) if alias in apart else _over_groups(
+            leaf.side.expr, [f for f in leaf.side.filters if f not in shared], None, partial)
+        staged.outer.append(measure.as_(alias, copy=False))
     return staged
 
 

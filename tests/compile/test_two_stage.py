@@ -269,11 +269,14 @@ def test_a_histogram_only_for_day_counts(tmp_path):
      numerator: "median(date_diff('day', cast(created_at as date), cast(sql_at as date)))"}
   - {name: hours_median, source: leads,
      numerator: "median(epoch(first_response_at) - epoch(created_at))"}
+  - {name: seconds_median, source: leads, filters: ["mql_at is not null"],
+     numerator: "median(date_diff('second', created_at, mql_at))"}
 """)
     project = load_project(tmp_path)
     assert "hist_cum" in project.compile(["days_median", "days_p90", "leads"], grain="month",
                                          dialect="postgres")
-    for names in (["days_median", "days_to_sql"], ["hours_median", "leads"]):
+    for names in (["days_median", "days_to_sql"], ["hours_median", "leads"],
+                  ["seconds_median", "leads"]):
         assert "hist_cum" not in project.compile(names, grain="month", dialect="postgres")
     assert "hist_cum" not in project.compile(["days_median", "leads"], grain="month")
     assert "hist_cum" not in project.compile(["days_median"], grain="all", dialect="postgres")
