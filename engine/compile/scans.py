@@ -124,30 +124,47 @@ def _fence(plan: Plan, group: Group, query: exp.Select) -> exp.Select:
     of groups or sorted the rows to disk; over the subquery's column it assumes 200. Left as
     it is where an aggregate reads a joined table's column (the subquery passes only the
     source's)."""
-    keys = query.args.get("group")
-    if not plan.can.estimate_fence or keys is None:
+    group_by = query.args.get("group")
+    if not plan.can.estimate_fence or group_by is None:
         return query
-    names = {k: f"{FENCE}{i}" for i, k in enumerate(dict.fromkeys(keys.expressions))}
-    outer = [_over_fence(c.copy(), names, group.source) for c in query.expressions]
-    if any(t != group.source for c in outer for t in sql.tables_used(c)):
+    keys = group_by.expressions
+    names = {k: f"{FENCE}{i}" for i, k in enumerate(dict.fromkeys(keys))}
+    if any(_reads_beyond(c, names, group.source) for c in query.expressions):
         return query
-    inner = query.copy()
-    inner.set("group", None)
-    inner.set("expressions", [k.copy().as_(n, copy=False) for k, n in names.items()] + [
-        exp.Column(this=exp.Star(), table=exp.to_identifier(group.source))])
-    inner = inner.offset(0, copy=False)
-    fenced = exp.select(*outer, copy=False).from_(inner.subquery(group.source, copy=False),
-                                                  copy=False)
+    outer = [_over_fence(c, names, group.source) for c in query.expressions]
+    query.set("group", None)
+    query.set("expressions", [k.as_(n, copy=False) for k, n in zip(names, names.values())]
+              + [exp.Column(this=exp.Star(), table=exp.to_identifier(group.source))])
+    fenced = exp.select(*outer, copy=False).from_(
+        query.offset(0, copy=False).subquery(group.source, copy=False), copy=False)
     return fenced.group_by(*(exp.column(n, table=group.source) for n in names.values()),
                            copy=False)
 
 
+def _reads_beyond(tree: exp.Expression, keys: dict, source: str) -> bool:
+    """Whether ``tree``, its group keys aside, reads a column of another table than
+    ``source`` (the fence passes only the source's columns on)."""
+    if isinstance(tree, _kinds(keys)) and tree in keys:
+        return False
+    if isinstance(tree, exp.Column):
+        return bool(tree.table) and tree.table != source
+    return any(_reads_beyond(child, keys, source) for child in tree.iter_expressions())
+
+
 def _over_fence(tree: exp.Expression, names: dict, source: str) -> exp.Expression:
-    """``tree`` with each group key in it read from the fence's column."""
+    """``tree`` with each group key in it read from the fence's column (in place)."""
+    kinds = _kinds(names)
+
     def swap(node: exp.Expression) -> exp.Expression:
-        name = names.get(node)
+        name = names.get(node) if isinstance(node, kinds) else None
         return exp.column(name, table=source) if name else node
     return tree.transform(swap, copy=False)
+
+
+def _kinds(keys: dict) -> tuple[type, ...]:
+    """The node types of the keys: only nodes of those types can equal one (comparing a
+    tree with a key hashes the whole tree)."""
+    return tuple({type(k) for k in keys})
 
 
 def _running_counts(first: exp.Subquery, partition: list[exp.Column]) -> exp.Select:

@@ -22,6 +22,7 @@ subquery of the scan.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -83,22 +84,28 @@ def split_rows(plan: Plan) -> None:
         rest = Group(group.source, group.time, shift_days=group.shift_days, leaves={
             a: leaf for a, leaf in group.leaves.items() if a not in apart})
         if plan.can.hash_apart:
-            if plan.can.histogram_medians and histogram(group, group.shared_filters()):
+            if plan.can.histogram_medians and _histogram_of(group, group.shared_filters()):
                 continue
-        elif not (plan.can.two_stage and two_stage(rest, rest.shared_filters())):
+        elif not (plan.can.two_stage and _stage_columns(rest, rest.shared_filters())[0]):
             continue
         group.leaves = rest.leaves
         plan.group(group.source, group.time, rows=True,
                    shift_days=group.shift_days).leaves.update(apart)
 
 
-def two_stage(group: Group, shared: dict) -> Staged | None:
-    """The two stages of ``group``'s aggregates, or None when one stage is as good."""
+def _stage_columns(group: Group, shared: dict) -> tuple[list[str], dict[str, list]]:
+    """The categorical columns a first stage would group ``group`` by (none where a leaf
+    does not re-aggregate), and each leaf's filters as atoms."""
     atoms = {alias: _atoms([f for f in leaf.side.filters if f not in shared])
              for alias, leaf in group.leaves.items()}
     if not all(_simple(leaf.side.expr) for leaf in group.leaves.values()):
-        return None
-    columns = _categorical(group.source, [a for each in atoms.values() for a in each])
+        return [], atoms
+    return _categorical(group.source, [a for each in atoms.values() for a in each]), atoms
+
+
+def two_stage(group: Group, shared: dict) -> Staged | None:
+    """The two stages of ``group``'s aggregates, or None when one stage is as good."""
+    columns, atoms = _stage_columns(group, shared)
     if not columns:
         return None
     staged = Staged([exp.column(c, table=group.source) for c in columns])
@@ -157,9 +164,28 @@ def histogram(group: Group, shared: dict) -> Staged | None:
     PERCENTILE_CONT computes it. Days between two dates (``date_diff``) take a few hundred
     values however many rows there are; an amount could take as many as rows, so only day
     counts are done this way. One value per scan: two would multiply the groups."""
+    found = _histogram_of(group, shared)
+    if found is None:
+        return None
+    value, fractions = found
+    staged = Staged([value], histogram=True)
+    staged.inner += [value.copy().as_(HIST_VALUE, copy=False),
+                     exp.Count(this=value.copy()).as_(HIST_N, copy=False)]
+    partial = _partials(staged)
+    for alias, leaf in group.leaves.items():
+        measure = _percentile(fractions[alias]) if alias in fractions else _over_groups(
+            leaf.side.expr, [f for f in leaf.side.filters if f not in shared], None, partial)
+        staged.outer.append(measure.as_(alias, copy=False))
+    return staged
+
+
+def _histogram_of(group: Group, shared: dict
+                  ) -> tuple[exp.Expression, dict[str, exp.Expression]] | None:
+    """The one value a histogram of ``group`` would count (a whole number of days, with the
+    leaf's own filters in a CASE) and each percentile leaf's fraction; None where the scan
+    has none, another kind of aggregate that reads rows, or two different values."""
     apart = {a: leaf for a, leaf in group.leaves.items() if not _simple(leaf.side.expr)}
-    if not apart or not all(_simple(leaf.side.expr) for a, leaf in group.leaves.items()
-                            if a not in apart):
+    if not apart:
         return None
     fractions: dict[str, exp.Expression] = {}
     values = set()
@@ -167,8 +193,7 @@ def histogram(group: Group, shared: dict) -> Staged | None:
         agg = leaf.side.expr
         if isinstance(agg, exp.Median):
             fractions[alias] = exp.Literal.number(0.5)
-        elif isinstance(agg, exp.PercentileCont) and isinstance(agg.expression, exp.Literal) \
-                and not agg.expression.is_string and 0 <= float(agg.expression.this) <= 1:
+        elif isinstance(agg, exp.PercentileCont) and _fraction(agg.expression) is not None:
             fractions[alias] = agg.expression  # outside [0, 1] the warehouse says why
         else:
             return None
@@ -177,26 +202,30 @@ def histogram(group: Group, shared: dict) -> Staged | None:
             return None
         rest = [f.copy() for f in leaf.side.filters if f not in shared]
         value = agg.this.copy()
-        values.add(exp.Case(ifs=[exp.If(this=sql.conjunction(rest), true=value)])
+        values.add(exp.Case(ifs=[exp.If(this=sql.conjunction(rest, copy=False), true=value)])
                    if rest else value)
-    if len(values) != 1:
+    return (values.pop(), fractions) if len(values) == 1 else None
+
+
+def _fraction(node: exp.Expression) -> float | None:
+    """A percentile's fraction written as a number in [0, 1], else None."""
+    if not isinstance(node, exp.Literal) or node.is_string:
         return None
-    value = values.pop()
-    staged = Staged([value], histogram=True)
-    staged.inner += [value.copy().as_(HIST_VALUE, copy=False),
-                     exp.Count(this=value.copy()).as_(HIST_N, copy=False)]
-    partial = _partials(staged)
-    for alias, leaf in group.leaves.items():
-        measure = _percentile(fractions[alias]) if alias in apart else _over_groups(
-            leaf.side.expr, [f for f in leaf.side.filters if f not in shared], None, partial)
-        staged.outer.append(measure.as_(alias, copy=False))
-    return staged
+    try:
+        value = float(node.this)
+    except ValueError:
+        return None
+    return value if 0 <= value <= 1 else None
 
 
 def _percentile(fraction: exp.Expression) -> exp.Expression:
     """PERCENTILE_CONT(fraction) of the histogram's values, from the middle stage's running
-    counts (see :func:`histogram`)."""
-    p = fraction.sql()
+    counts (see :func:`histogram`); a copy of the tree parsed once per fraction."""
+    return _percentile_tree(fraction.sql()).copy()
+
+
+@lru_cache(maxsize=64)
+def _percentile_tree(p: str) -> exp.Expression:
     rank = f"(MAX({STAGE}.{HIST_TOTAL}) - 1) * {p}"
     at = "MIN(CASE WHEN {s}.{c} > {f}(({s}.{t} - 1) * {p}) THEN {s}.{v} END)"
     low, high = (at.format(s=STAGE, c=HIST_CUM, t=HIST_TOTAL, v=HIST_VALUE, p=p, f=f)
