@@ -57,7 +57,8 @@ CLOSED = ["p90_deal_size", "win_rate", "deals_won", "accounts_won", "sales_cycle
 def test_a_percentile_moves_apart_so_the_rest_is_staged(project):
     """The 90th percentile of won amounts would keep the closed deals' scan reading every
     row; it moves to the scan that reads the won deals apart (with the distinct count of
-    accounts won), and the rest groups by (month, stage) first. Not on PostgreSQL."""
+    accounts won), and on DuckDB the rest groups by (month, stage) first; on PostgreSQL it
+    goes apart too and the rest hashes its groups in one stage."""
     duck = ctes(project.compile(CLOSED, grain="month", **RANGE))
     assert staged(duck["agg_opportunities_closed_at"])
     apart = duck["agg_opportunities_closed_at_rows"]
